@@ -1,0 +1,113 @@
+/**
+ * Sealing and checking one record of the hash chain (spec §8). Lines are stored in RFC 8785
+ * canonical form, so the verifier can demand byte equality: any edited byte either changes the
+ * hash or breaks the canonical form. https://www.rfc-editor.org/rfc/rfc8785
+ */
+import { hash as digest } from "node:crypto";
+import { canonicalize } from "../canonical-json.js";
+import { SigilError } from "../errors.js";
+import type { AuditRecord } from "./record.js";
+
+const HEX64 = /^[0-9a-f]{64}$/;
+const ISO_MS_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** A sealed record and its line (canonical JSON plus "\n"). */
+export interface SealedRecord {
+  record: AuditRecord;
+  line: string;
+}
+
+/** Adds `hash` to `unsealed` (which already holds v/seq/ts/prev); throws if it is not plain JSON. */
+export function sealRecord(unsealed: Record<string, unknown>): SealedRecord {
+  const members = canonicalMembers(unsealed);
+  const hash = sha256Hex("{" + members.map((m) => m[1]).join(",") + "}");
+  const record = { ...unsealed, hash } as AuditRecord;
+  return { record, line: joinWithHash(members, hash) + "\n" };
+}
+
+/**
+ * Checks a parsed record against its own line: shape, hash, canonical form. Returns the reason it
+ * is bad, or null. Links (seq, prev) are the caller's business.
+ */
+export function checkSealedLine(value: unknown, line: string): string | null {
+  const shape = checkShape(value);
+  if (shape) return shape;
+  const record = value as AuditRecord;
+  const { hash, ...rest } = record;
+  const members = canonicalMembers(rest);
+  if (sha256Hex("{" + members.map((m) => m[1]).join(",") + "}") !== hash) {
+    return "hash does not match the record's content";
+  }
+  if (joinWithHash(members, hash) !== line) return "record is not in canonical JSON form";
+  return null;
+}
+
+/** Parses a stored line into a record with a valid shape (hash not checked), or null. */
+export function parseRecordLine(line: string): AuditRecord | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  return checkShape(value) === null ? (value as AuditRecord) : null;
+}
+
+/** Returns why `value` is not shaped like a record, or null. */
+export function checkShape(value: unknown): string | null {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return "record is not a JSON object";
+  }
+  const r = value as Record<string, unknown>;
+  if (r.v !== 1) return "unsupported record version (v must be 1)";
+  if (!Number.isSafeInteger(r.seq) || (r.seq as number) < 0) return "seq is missing or invalid";
+  if (typeof r.ts !== "string" || !ISO_MS_UTC.test(r.ts) || Number.isNaN(Date.parse(r.ts))) {
+    return "ts is missing or not RFC 3339 UTC with milliseconds";
+  }
+  if (typeof r.type !== "string" || r.type === "") return "type is missing";
+  if (typeof r.prev !== "string" || !HEX64.test(r.prev)) return "prev is missing or invalid";
+  if (typeof r.hash !== "string" || !HEX64.test(r.hash)) return "hash is missing or invalid";
+  return null;
+}
+
+/** The error for a log that cannot be read as a chain (readers fail closed; verify says where). */
+export function corrupt(): SigilError {
+  return new SigilError("ERR_AUDIT_UNAVAILABLE", "audit log is corrupt; run audit verify");
+}
+
+/** Copies a JSON-ish value without object members whose value is `undefined` (as JSON.stringify). */
+export function dropUndefined(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(dropUndefined);
+  if (typeof value !== "object" || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, member] of Object.entries(value)) {
+    if (member !== undefined) out[key] = dropUndefined(member);
+  }
+  return out;
+}
+
+function sha256Hex(text: string): string {
+  return digest("sha256", text, "hex"); // one-shot (Node ≥ 20.12): no Hash object per record
+}
+
+/** Top-level members as [key, `"key":canonicalValue`], sorted by UTF-16 code units like JCS. */
+function canonicalMembers(obj: Record<string, unknown>): [string, string][] {
+  return Object.keys(obj)
+    .sort()
+    .map((key) => [key, JSON.stringify(key) + ":" + canonicalize(obj[key])]);
+}
+
+function joinWithHash(members: [string, string][], hash: string): string {
+  const hashMember = '"hash":' + JSON.stringify(hash);
+  const parts: string[] = [];
+  let placed = false;
+  for (const [key, text] of members) {
+    if (!placed && key > "hash") {
+      parts.push(hashMember);
+      placed = true;
+    }
+    parts.push(text);
+  }
+  if (!placed) parts.push(hashMember);
+  return "{" + parts.join(",") + "}";
+}

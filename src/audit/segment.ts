@@ -1,0 +1,79 @@
+/**
+ * The file the writer appends to, and the checks made before every batch. The proxy runs as root,
+ * where permission bits do not stop writes; operators make the audit directory or file read-only
+ * on purpose to halt credential releases, so a file or directory with no write bit at all is
+ * honoured as "audit unavailable" even though the kernel would let us write.
+ */
+import { constants, type Stats } from "node:fs";
+import { open, stat, type FileHandle } from "node:fs/promises";
+import { join } from "node:path";
+import { auditFileName, fsyncDir, type AuditFile } from "./files.js";
+
+/** The open file the writer appends to. */
+export interface Segment {
+  name: string;
+  path: string;
+  fh: FileHandle;
+  /** Bytes known durable (everything the writer has fdatasync'd). */
+  size: number;
+}
+
+/** Opens an existing log file for appending and repair. */
+export async function openSegment(file: AuditFile): Promise<Segment> {
+  const fh = await open(file.path, "r+");
+  try {
+    return { name: file.name, path: file.path, fh, size: (await fh.stat()).size };
+  } catch (err) {
+    await fh.close();
+    throw err;
+  }
+}
+
+/** Creates the file whose first record will be `firstSeq` (0600), durably linked into `dir`. */
+export async function createSegment(dir: string, firstSeq: number): Promise<Segment> {
+  const name = auditFileName(firstSeq);
+  const path = join(dir, name);
+  const fh = await open(path, constants.O_RDWR | constants.O_CREAT, 0o600);
+  try {
+    if ((await fh.stat()).size !== 0) throw new Error("next audit file already has content");
+    await fsyncDir(dir);
+    return { name, path, fh, size: 0 };
+  } catch (err) {
+    await fh.close();
+    throw err;
+  }
+}
+
+/** Throws when `dir` is gone or has no write bit. */
+export async function assertDirWritable(dir: string): Promise<void> {
+  if (!hasWriteBit(await stat(dir))) throw new Error("audit directory is read-only");
+}
+
+/** Throws when the segment's file is read-only, was deleted, or was replaced by another file. */
+export async function assertSegmentWritable(seg: Segment): Promise<void> {
+  const [opened, named] = await Promise.all([seg.fh.stat(), stat(seg.path)]);
+  if (!hasWriteBit(opened)) throw new Error("audit file is read-only");
+  if (opened.nlink === 0 || opened.ino !== named.ino || opened.dev !== named.dev) {
+    throw new Error("audit file was removed or replaced");
+  }
+}
+
+/** Writes `data` at the durable end of the segment and fdatasyncs it; does not advance `size`. */
+export async function writeDurably(seg: Segment, data: Buffer): Promise<void> {
+  let done = 0;
+  while (done < data.length) {
+    const { bytesWritten } = await seg.fh.write(data, done, data.length - done, seg.size + done);
+    done += bytesWritten;
+  }
+  await seg.fh.datasync();
+}
+
+/** Cuts the file back to `size` and makes the cut durable. */
+export async function truncateDurably(seg: Segment, size: number): Promise<void> {
+  await seg.fh.truncate(size);
+  await seg.fh.datasync();
+}
+
+function hasWriteBit(st: Stats): boolean {
+  return (st.mode & 0o222) !== 0;
+}

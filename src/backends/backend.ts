@@ -1,0 +1,59 @@
+/**
+ * The credential backend interface (spec §7): one module per kind, fetched just in time for one
+ * request, never cached. A released credential is a set of named fields held in Buffers that the
+ * pipeline zeroes when the request completes, whatever its outcome.
+ */
+
+/** A credential released for exactly one request. */
+export interface Credential {
+  /** Named fields, e.g. `value`, `username`/`password`, `accessKeyId`/`secretAccessKey`. */
+  readonly fields: ReadonlyMap<string, Buffer>;
+  /** Backend lease to revoke after the request (dynamic secrets), if any. Not secret. */
+  readonly leaseId?: string;
+  /** Called exactly once when the request is done; zeroes buffers and revokes leases. */
+  release(): Promise<void>;
+}
+
+export interface FetchContext {
+  /** Aborted when the backend's own timeout or the request's 5 s cap fires. */
+  readonly signal: AbortSignal;
+}
+
+export interface Backend {
+  readonly name: string;
+  readonly kind: BackendKind;
+  /**
+   * Fetches the credential named by `secretRef` (route `--secret`; may be empty).
+   * Rejects with SigilError ERR_BACKEND_FAILED / ERR_BACKEND_TIMEOUT; never puts a secret in a message.
+   */
+  fetch(secretRef: string, ctx: FetchContext): Promise<Credential>;
+}
+
+export const BACKEND_KINDS = [
+  "env",
+  "hashicorp-vault",
+  "aws-secrets-manager",
+  "aws-sts",
+  "azure-key-vault",
+  "gcp-secret-manager",
+] as const;
+
+export type BackendKind = (typeof BACKEND_KINDS)[number];
+
+/** Builds a Credential whose `release` zeroes every field buffer once. */
+export function createCredential(
+  fields: Map<string, Buffer>,
+  opts: { leaseId?: string; onRelease?: () => Promise<void> } = {},
+): Credential {
+  let released = false;
+  return {
+    fields,
+    ...(opts.leaseId !== undefined ? { leaseId: opts.leaseId } : {}),
+    async release() {
+      if (released) return;
+      released = true;
+      for (const buf of fields.values()) buf.fill(0);
+      if (opts.onRelease) await opts.onRelease();
+    },
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * Canonical JSON shared by the audit chain (RFC 8785, JCS) and Sigil Sign's `pg-commit-v1`
+ * (keys sorted by UTF-16 code units, no whitespace, ECMAScript number form). For the JSON values
+ * both use, the two definitions coincide, so one serializer serves both.
+ * https://www.rfc-editor.org/rfc/rfc8785
+ */
+import { createHash } from "node:crypto";
+
+export class CanonicalJsonError extends Error {
+  override name = "CanonicalJsonError";
+}
+
+/** Serializes a plain JSON value canonically; throws CanonicalJsonError on anything else. */
+export function canonicalize(value: unknown): string {
+  return serialize(value, new Set());
+}
+
+/** `pg-commit-v1`: txCommit = SHA-256 hex of the canonical JSON of the intent. */
+export function pgCommit(intent: unknown): string {
+  return createHash("sha256").update(canonicalize(intent), "utf8").digest("hex");
+}
+
+function serialize(value: unknown, seen: Set<object>): string {
+  switch (typeof value) {
+    case "string":
+      return JSON.stringify(value);
+    case "boolean":
+      return value ? "true" : "false";
+    case "number":
+      if (!Number.isFinite(value))
+        throw new CanonicalJsonError("pg-commit-v1 rejects non-finite numbers");
+      return JSON.stringify(value);
+    case "undefined":
+      throw new CanonicalJsonError("pg-commit-v1 rejects undefined");
+    case "bigint":
+      throw new CanonicalJsonError("pg-commit-v1 rejects bigint");
+    case "function":
+      throw new CanonicalJsonError("pg-commit-v1 rejects functions");
+    case "symbol":
+      throw new CanonicalJsonError("pg-commit-v1 rejects symbols");
+  }
+  if (value === null) return "null";
+  const obj = value as object;
+  if (seen.has(obj)) throw new CanonicalJsonError("pg-commit-v1 rejects cyclic values");
+  seen.add(obj);
+  try {
+    return Array.isArray(obj) ? serializeArray(obj, seen) : serializeObject(obj, seen);
+  } finally {
+    seen.delete(obj);
+  }
+}
+
+function serializeArray(arr: unknown[], seen: Set<object>): string {
+  if (Object.getPrototypeOf(arr) !== Array.prototype) {
+    throw new CanonicalJsonError("pg-commit-v1 rejects non-plain arrays");
+  }
+  for (const key of Reflect.ownKeys(arr)) {
+    if (key === "length") continue;
+    if (typeof key === "symbol")
+      throw new CanonicalJsonError("pg-commit-v1 rejects symbol-keyed object properties");
+    if (!isArrayIndex(key))
+      throw new CanonicalJsonError("pg-commit-v1 rejects non-index array properties");
+    assertEnumerableData(arr, key, "pg-commit-v1 rejects non-enumerable array properties");
+  }
+  let out = "[";
+  for (let i = 0; i < arr.length; i++) {
+    if (!Object.prototype.hasOwnProperty.call(arr, i)) {
+      throw new CanonicalJsonError("pg-commit-v1 rejects sparse array holes");
+    }
+    if (i > 0) out += ",";
+    out += serialize(arr[i], seen);
+  }
+  return out + "]";
+}
+
+function serializeObject(obj: object, seen: Set<object>): string {
+  const proto = Object.getPrototypeOf(obj);
+  if (proto !== Object.prototype && proto !== null) {
+    throw new CanonicalJsonError("pg-commit-v1 rejects non-plain objects");
+  }
+  const record = obj as Record<string, unknown>;
+  for (const key of Reflect.ownKeys(record)) {
+    if (typeof key === "symbol")
+      throw new CanonicalJsonError("pg-commit-v1 rejects symbol-keyed object properties");
+    assertEnumerableData(record, key, "pg-commit-v1 rejects non-enumerable object properties");
+  }
+  const keys = Object.keys(record).sort();
+  let out = "{";
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    if (i > 0) out += ",";
+    out += JSON.stringify(key) + ":" + serialize(record[key], seen);
+  }
+  return out + "}";
+}
+
+/** Accessors could return different values on each read, so only plain enumerable data properties count. */
+function assertEnumerableData(target: object, key: string, nonEnumerableMessage: string): void {
+  const desc = Object.getOwnPropertyDescriptor(target, key) as PropertyDescriptor;
+  if (desc.get !== undefined || desc.set !== undefined) {
+    throw new CanonicalJsonError("pg-commit-v1 rejects accessor properties");
+  }
+  if (!desc.enumerable) throw new CanonicalJsonError(nonEnumerableMessage);
+}
+
+/** ECMAScript array index: canonical decimal integer below 2^32 - 1. */
+function isArrayIndex(key: string): boolean {
+  const n = Number(key);
+  return Number.isInteger(n) && n >= 0 && n < 4294967295 && String(n) === key;
+}

@@ -1,0 +1,59 @@
+/** `sigil-vault start` — runs the proxy in the foreground until SIGINT/SIGTERM (spec §2, §3). */
+import { parseResolveFlag } from "../config/resolve.js";
+import { createLogger, type LogLevel } from "../log.js";
+import { startProxy } from "../proxy/app.js";
+import { SigilError } from "../errors.js";
+import type { Command } from "./command.js";
+import { list, str } from "./command.js";
+
+const LEVELS = ["debug", "info", "warn", "error"];
+
+export const startCommand: Command = {
+  path: ["start"],
+  summary: "run the proxy in the foreground",
+  help: `Usage: sigil-vault start [--listen HOST:PORT] [--resolve HOST:PORT=ADDR:PORT]...
+         [--allow-remote] [--log-level debug|info|warn|error]
+
+Listens on 127.0.0.1:10255 unless told otherwise; a non-loopback address needs --allow-remote.
+--resolve connects to ADDR:PORT for HOST:PORT while TLS still verifies HOST (private DNS, tests).
+Config changes are picked up within 1 s. SIGINT/SIGTERM drain in-flight requests, then exit 0.
+Logs are JSON lines on stderr.
+
+Example:
+  sigil-vault start --listen 127.0.0.1:10255`,
+  options: {
+    listen: { type: "string" },
+    resolve: { type: "string", multiple: true },
+    "allow-remote": { type: "boolean" },
+    "log-level": { type: "string" },
+  },
+  async run(ctx, values) {
+    const level = str(values, "log-level") ?? "info";
+    if (!LEVELS.includes(level))
+      throw new SigilError("ERR_USAGE", "--log-level must be debug, info, warn or error");
+    const resolve = Object.fromEntries(list(values, "resolve").map(parseResolveFlag));
+    const logger = createLogger(process.stderr, level as LogLevel);
+    const listen = str(values, "listen");
+    const proxy = await startProxy({
+      home: ctx.home,
+      ...(listen !== undefined ? { listen } : {}),
+      resolve,
+      allowRemote: values["allow-remote"] === true,
+      logger,
+      env: ctx.env,
+    });
+    if (values["allow-remote"] === true) {
+      logger.log("warn", "listening on a non-loopback address: agent tokens cross the network");
+    }
+    const addr = `${proxy.address.address}:${proxy.address.port}`;
+    ctx.out(
+      ctx.json
+        ? JSON.stringify({ listening: addr, caCert: ctx.home.caCert })
+        : `sigil-vault listening on ${addr}`,
+    );
+    const signal = await ctx.stopSignal;
+    logger.log("info", "stopping", { signal });
+    await proxy.stop(`signal ${signal}`);
+    return 0;
+  },
+};

@@ -1,0 +1,167 @@
+/**
+ * Validated config file → runtime Config, once per load. Cross-references (routes → agents and
+ * backends), patterns, injection templates and upstream CA files are all checked here, so the
+ * request path never parses anything and a config that loads is a config that works.
+ */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { rootCertificates, createSecureContext, type SecureContext } from "node:tls";
+import { createAgentDirectory, type AgentDirectory } from "../agents.js";
+import type { AnchorConfig } from "../attestation/keys.js";
+import { isBackendKind } from "../backends/index.js";
+import { validateBackendOptions } from "../backends/options.js";
+import type { BackendKind } from "../backends/backend.js";
+import { SigilError } from "../errors.js";
+import { compileInjector } from "../inject/index.js";
+import type { Injector } from "../inject/injector.js";
+import { compileRoutes, type RouteTable } from "../routing/match.js";
+import { parseResolveMap, type ResolveTarget } from "./resolve.js";
+import type { AgentEntry, ConfigFile } from "./schema.js";
+
+export interface CompiledRoute {
+  id: string;
+  agentId: string;
+  host: string;
+  path: string;
+  methods?: string[];
+  allowPlaintext?: boolean;
+  backend: string;
+  secret: string;
+  injector: Injector;
+  binding: "off" | "optional" | "required";
+  /** Trust for this upstream: system roots plus the route's `--upstream-ca`, if any. */
+  upstreamCa?: { file: string; context: SecureContext };
+}
+
+export interface ProxySettings {
+  listen: string;
+  deadlineMs: number;
+  skewSeconds: number;
+  maxBodyBytes: number;
+  idleTimeoutMs: number;
+  resolve: ReadonlyMap<string, ResolveTarget>;
+  replayStore: string;
+}
+
+export interface RuntimeConfig {
+  /** SHA-256 of the config as loaded, recorded in `config` audit records. */
+  hash: string;
+  proxy: ProxySettings;
+  anchors: AnchorConfig[];
+  agents: AgentDirectory;
+  agentsById: ReadonlyMap<string, AgentEntry>;
+  backends: ReadonlyMap<
+    string,
+    { name: string; kind: BackendKind; options: Record<string, string> }
+  >;
+  routes: RouteTable<CompiledRoute>;
+}
+
+export const DEFAULT_LISTEN = "127.0.0.1:10255";
+
+export function compileConfig(file: ConfigFile): RuntimeConfig {
+  const agentsById = new Map<string, AgentEntry>();
+  for (const a of file.agents) {
+    if (agentsById.has(a.id)) throw invalid(`agents: duplicate id ${a.id}`);
+    if ([...agentsById.values()].some((o) => o.name === a.name && !o.revoked_at && !a.revoked_at)) {
+      throw invalid(`agents: duplicate name ${a.name}`);
+    }
+    agentsById.set(a.id, a);
+  }
+  const backends = new Map<
+    string,
+    { name: string; kind: BackendKind; options: Record<string, string> }
+  >();
+  for (const b of file.backends) {
+    if (backends.has(b.name)) throw invalid(`backends: duplicate name ${b.name}`);
+    if (!isBackendKind(b.kind)) throw invalid(`backends.${b.name}: unknown kind ${b.kind}`);
+    at(`backends.${b.name}`, () => validateBackendOptions(b.kind as BackendKind, b.options));
+    backends.set(b.name, { name: b.name, kind: b.kind, options: b.options });
+  }
+  const anchors = file.anchors.map((a, i): AnchorConfig => {
+    if (file.anchors.findIndex((o) => o.kid === a.kid) !== i)
+      throw invalid(`anchors: duplicate kid`);
+    return {
+      kid: a.kid,
+      fingerprint: a.fingerprint,
+      issuers: a.issuers,
+      audience: a.audience,
+      ...(a.jwks_url !== undefined ? { jwksUrl: a.jwks_url } : {}),
+      ...(a.jwks_file !== undefined ? { jwksFile: a.jwks_file } : {}),
+      ...(a.jwk !== undefined ? { jwk: a.jwk } : {}),
+    };
+  });
+  const routes = file.routes.map((r): CompiledRoute => {
+    const where = `routes.${r.id}`;
+    if (!agentsById.has(r.agent_id)) throw invalid(`${where}: unknown agent ${r.agent_id}`);
+    if (!backends.has(r.backend)) throw invalid(`${where}: unknown backend ${r.backend}`);
+    return {
+      id: r.id,
+      agentId: r.agent_id,
+      host: r.host,
+      path: r.path,
+      ...(r.methods !== undefined ? { methods: r.methods } : {}),
+      ...(r.allow_plaintext !== undefined ? { allowPlaintext: r.allow_plaintext } : {}),
+      backend: r.backend,
+      secret: r.secret ?? "",
+      injector: at(where, () => compileInjector(r.inject)),
+      binding: r.binding,
+      ...(r.upstream_ca !== undefined
+        ? { upstreamCa: { file: r.upstream_ca, context: at(where, () => loadCa(r.upstream_ca!)) } }
+        : {}),
+    };
+  });
+  const p = file.proxy;
+  return {
+    hash: createHash("sha256").update(JSON.stringify(file)).digest("hex"),
+    proxy: {
+      listen: p.listen ?? DEFAULT_LISTEN,
+      deadlineMs: p.deadline_ms ?? 5000,
+      skewSeconds: p.skew_seconds ?? 5,
+      maxBodyBytes: p.max_body_bytes ?? 10 * 1024 * 1024,
+      idleTimeoutMs: p.idle_timeout_ms ?? 120_000,
+      resolve: at("proxy.resolve", () => parseResolveMap(p.resolve ?? {})),
+      replayStore: p.replay_store ?? "memory",
+    },
+    anchors,
+    agents: createAgentDirectory(file.agents),
+    agentsById,
+    backends,
+    routes: at("routes", () => compileRoutes(routes)),
+  };
+}
+
+const caCache = new Map<string, { pem: string; context: SecureContext }>();
+
+/** System roots plus one extra PEM file; contexts are shared across reloads while the file is unchanged. */
+function loadCa(file: string): SecureContext {
+  let pem: string;
+  try {
+    pem = readFileSync(file, "utf8");
+  } catch {
+    throw invalid(`cannot read upstream CA file ${file}`);
+  }
+  const cached = caCache.get(file);
+  if (cached && cached.pem === pem) return cached.context;
+  if (!pem.includes("-----BEGIN CERTIFICATE-----"))
+    throw invalid(`${file} holds no PEM certificate`);
+  const context = createSecureContext({ ca: [...rootCertificates, pem] });
+  caCache.set(file, { pem, context });
+  return context;
+}
+
+function at<T>(where: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof SigilError) {
+      const code = err.code === "ERR_CONFLICT" ? "ERR_CONFLICT" : "ERR_CONFIG_INVALID";
+      throw new SigilError(code, `${where}: ${err.reason}`);
+    }
+    throw err;
+  }
+}
+
+function invalid(reason: string): SigilError {
+  return new SigilError("ERR_CONFIG_INVALID", reason);
+}

@@ -1,0 +1,25 @@
+/**
+ * Where Sigil Vault keeps its state (spec §1): `--home`, else `$SIGIL_VAULT_HOME`, else
+ * `~/.sigil-vault`. The directory is 0700; secret files inside are 0600.
+ */
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+
+export interface HomePaths {
+  root: string;
+  config: string;
+  caDir: string;
+  caCert: string;
+  auditDir: string;
+}
+
+export function resolveHome(flag: string | undefined, env: NodeJS.ProcessEnv): HomePaths {
+  const root = resolve(flag ?? env["SIGIL_VAULT_HOME"] ?? join(homedir(), ".sigil-vault"));
+  return {
+    root,
+    config: join(root, "config.json"),
+    caDir: join(root, "ca"),
+    caCert: join(root, "ca", "ca.crt"),
+    auditDir: join(root, "audit"),
+  };
+}

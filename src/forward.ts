@@ -1,0 +1,119 @@
+/**
+ * Sends the prepared request upstream over verified TLS (spec §3) and resolves at the response
+ * head. Connections are pooled per trust context; there is deliberately no option to skip
+ * certificate verification — a route that needs a private CA names it with `--upstream-ca`.
+ */
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { isIP } from "node:net";
+import { checkServerIdentity, type PeerCertificate, type SecureContext } from "node:tls";
+import type { Readable } from "node:stream";
+import { SigilError } from "./errors.js";
+
+export interface UpstreamTarget {
+  scheme: "https" | "http";
+  /** The name the agent asked for; TLS verifies against it. */
+  host: string;
+  port: number;
+  /** Where to connect, after `--resolve` overrides. */
+  connectHost: string;
+  connectPort: number;
+  /** Extra trust for this route (system roots + the route's CA); undefined = system roots. */
+  secureContext?: SecureContext;
+}
+
+export interface UpstreamPool {
+  request(
+    target: UpstreamTarget,
+    req: { method: string; path: string; headers: Record<string, string | string[]> },
+    body: Readable | Buffer,
+    signal: AbortSignal,
+  ): Promise<IncomingMessage>;
+  destroy(): void;
+}
+
+const AGENT_OPTS = {
+  keepAlive: true,
+  maxSockets: 256,
+  maxFreeSockets: 64,
+  scheduling: "lifo",
+} as const;
+
+export function createUpstreamPool(): UpstreamPool {
+  const httpAgent = new HttpAgent(AGENT_OPTS);
+  const httpsAgents = new Map<SecureContext | undefined, HttpsAgent>();
+
+  function httpsAgentFor(ctx: SecureContext | undefined): HttpsAgent {
+    let agent = httpsAgents.get(ctx);
+    if (!agent) {
+      agent = new HttpsAgent({ ...AGENT_OPTS, ...(ctx ? { secureContext: ctx } : {}) });
+      httpsAgents.set(ctx, agent);
+    }
+    return agent;
+  }
+
+  return {
+    request(target, req, body, signal) {
+      return new Promise((resolve, reject) => {
+        const headers = { ...req.headers, host: hostHeader(target) };
+        const common = {
+          host: target.connectHost,
+          port: target.connectPort,
+          method: req.method,
+          path: req.path,
+          headers,
+          signal,
+        };
+        const out =
+          target.scheme === "https"
+            ? httpsRequest({
+                ...common,
+                agent: httpsAgentFor(target.secureContext),
+                rejectUnauthorized: true,
+                ...(isIP(target.host) ? {} : { servername: target.host }),
+                checkServerIdentity: (_name: string, cert: PeerCertificate) =>
+                  checkServerIdentity(target.host, cert),
+              })
+            : httpRequest({ ...common, agent: httpAgent });
+        out.once("response", resolve);
+        out.once("error", (err) => reject(upstreamError(err, signal)));
+        if (Buffer.isBuffer(body)) out.end(body);
+        else body.pipe(out);
+      });
+    },
+    destroy() {
+      httpAgent.destroy();
+      for (const a of httpsAgents.values()) a.destroy();
+    },
+  };
+}
+
+function hostHeader(t: UpstreamTarget): string {
+  const host = isIP(t.host) === 6 ? `[${t.host}]` : t.host;
+  const defaultPort = t.scheme === "https" ? 443 : 80;
+  return t.port === defaultPort ? host : `${host}:${t.port}`;
+}
+
+/** Maps socket/TLS failures to ERR_UPSTREAM_FAILED with a reason that names the class, not data. */
+function upstreamError(err: unknown, signal: AbortSignal): SigilError {
+  if (signal.aborted && signal.reason instanceof SigilError) return signal.reason;
+  const code = (err as NodeJS.ErrnoException).code ?? "";
+  const reason = TLS_CODES.has(code)
+    ? `upstream TLS verification failed (${code})`
+    : code
+      ? `upstream connection failed (${code})`
+      : "upstream connection failed";
+  return new SigilError("ERR_UPSTREAM_FAILED", reason);
+}
+
+const TLS_CODES = new Set([
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_UNTRUSTED",
+  "CERT_REVOKED",
+]);

@@ -1,0 +1,24 @@
+/**
+ * How a released credential is put on the outbound request (spec §6). Injectors are compiled once
+ * from the route's `--inject` spec when config loads; `apply` runs per request and only edits the
+ * outbound request description, never the agent's original.
+ */
+import type { Credential } from "../backends/backend.js";
+
+/** The outbound request as the forwarder will send it. Header names are lower-case. */
+export interface OutboundRequest {
+  method: string;
+  /** Path plus query, as sent on the request line. */
+  path: string;
+  headers: Record<string, string | string[]>;
+  /** Extra TLS client credentials for the upstream connection (mtls). */
+  tls?: { cert: Buffer; key: Buffer };
+}
+
+export interface Injector {
+  /** The spec it was compiled from, for audit records and `routes list`. */
+  readonly spec: string;
+  /** Credential fields this injector needs; checked against the fetched credential. */
+  readonly requiredFields: readonly string[];
+  apply(req: OutboundRequest, cred: Credential): void;
+}

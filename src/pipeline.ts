@@ -1,0 +1,279 @@
+/**
+ * The request lifecycle for one request inside a tunnel (or one absolute-form http request):
+ * agent → host → route → attestation → binding → replay → backend → durable audit → inject →
+ * forward → stream → outcome. Each step either passes or throws a SigilError; anything that fails
+ * before the `release` record is a `deny`, anything after it is an `outcome` with an error.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Agent } from "./agents.js";
+import type { AuditRecord } from "./audit/record.js";
+import { checkBodyHash, checkIntentBinding } from "./attestation/binding.js";
+import { verifyAttestation, type VerifiedAttestation } from "./attestation/verify.js";
+import type { Credential } from "./backends/backend.js";
+import type { CompiledRoute } from "./config/compile.js";
+import { SigilError, toSigilError } from "./errors.js";
+import { fetchCredential } from "./proxy/fetch-credential.js";
+import { readBodyLimited } from "./proxy/body.js";
+import { createDeadline, type Deadline } from "./proxy/deadline.js";
+import { outboundHeaders } from "./proxy/headers.js";
+import { recordDeny, type DenyInfo } from "./proxy/refuse.js";
+import { sendError } from "./proxy/respond.js";
+import type { Runtime, RuntimeState } from "./proxy/runtime.js";
+import { streamResponse } from "./proxy/stream-response.js";
+import { resolveRequestTarget } from "./proxy/target.js";
+import { replayHoldUntilMs } from "./replay/memory.js";
+import type { OutboundRequest } from "./inject/injector.js";
+
+/** Where a request came from: the tunnel's authority and agent, or an absolute-form http URL. */
+export interface RequestScope {
+  scheme: "https" | "http";
+  host: string;
+  port: number;
+  agent: Agent;
+}
+
+export async function handleRequest(
+  rt: Runtime,
+  scope: RequestScope,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const state = rt.state;
+  const info: DenyInfo = {
+    requestId: randomUUID(),
+    agent: scope.agent,
+    method: req.method ?? "",
+    host: scope.host,
+  };
+  const deadline = createDeadline(state.config.proxy.deadlineMs);
+  rt.inflight++;
+  let cred: Credential | undefined;
+  let release: AuditRecord | undefined;
+  try {
+    const gate = await authorize(rt, state, scope, req, info, deadline);
+    cred = await fetchCredential(state, gate.route, deadline);
+    for (const field of gate.route.injector.requiredFields) {
+      if (!cred.fields.has(field)) {
+        throw new SigilError("ERR_BACKEND_FAILED", `credential has no field "${field}"`);
+      }
+    }
+    release = await deadline.race(rt.audit.append(releaseRecord(scope, gate, cred, info)));
+    const out: OutboundRequest = {
+      method: info.method ?? "GET",
+      path: gate.pathWithQuery,
+      headers: outboundHeaders(req.rawHeaders),
+    };
+    gate.route.injector.apply(out, cred);
+    await streamResponse(
+      rt,
+      state,
+      { scope, route: gate.route, out, body: gate.body ?? req },
+      {
+        req,
+        res,
+        deadline,
+        release,
+        requestId: info.requestId,
+      },
+    );
+  } catch (caught) {
+    const err = toSigilError(caught, "ERR_INTERNAL", "internal error");
+    if (!(caught instanceof SigilError)) {
+      rt.logger.log("error", "unexpected error", {
+        requestId: info.requestId,
+        error: String(caught),
+      });
+    }
+    if (release) {
+      await writeOutcome(rt, release, info.requestId, { status: err.status, error: err.code });
+    } else {
+      await recordDeny(rt, err, info);
+    }
+    sendError(res, err, info.requestId);
+  } finally {
+    deadline.clear();
+    rt.inflight--;
+    if (cred) {
+      cred.release().catch(() => {
+        rt.logger.log("error", "credential release failed", { requestId: info.requestId });
+      });
+    }
+  }
+}
+
+interface GateResult {
+  route: CompiledRoute;
+  att: VerifiedAttestation;
+  bindingResult: string;
+  pathWithQuery: string;
+  path: string;
+  body?: Buffer;
+}
+
+/** Every check that must pass before a backend is asked for anything (spec §3, §5). */
+async function authorize(
+  rt: Runtime,
+  state: RuntimeState,
+  scope: RequestScope,
+  req: IncomingMessage,
+  info: DenyInfo,
+  deadline: Deadline,
+): Promise<GateResult> {
+  const cfg = state.config;
+  if (!cfg.agents.isCurrent(scope.agent)) {
+    throw new SigilError("ERR_AGENT_UNAUTHENTICATED", "agent token was revoked or rotated");
+  }
+  const target = resolveRequestTarget(scope, req);
+  info.path = target.path;
+  const match = cfg.routes.match(scope.agent.id, {
+    scheme: scope.scheme,
+    host: scope.host,
+    port: scope.port,
+    path: target.path,
+    method: info.method ?? "",
+  });
+  if (!match.ok) {
+    throw new SigilError(match.plaintext ? "ERR_PLAINTEXT_REFUSED" : "ERR_NO_ROUTE", match.reason);
+  }
+  const route = match.route;
+  info.route = route.id;
+  const token = singleHeader(req, "x-sigil-attestation");
+  if (token === undefined) {
+    throw new SigilError(
+      "ERR_ATTESTATION_MISSING",
+      "this route requires an X-Sigil-Attestation header",
+    );
+  }
+  const att = await verifyWithRefresh(rt, state, token, scope.agent.name);
+  info.replayId = att.replayId;
+  info.exp = att.exp;
+  const binding = checkIntentBinding(
+    singleHeader(req, "x-sigil-intent"),
+    att,
+    { method: info.method ?? "", url: liveUrl(scope, target.pathWithQuery) },
+    route.binding,
+  );
+  let body: Buffer | undefined;
+  if (binding.bodySha256 !== undefined) {
+    body = await deadline.race(readBodyLimited(req, cfg.proxy.maxBodyBytes));
+    checkBodyHash(binding.bodySha256, createHash("sha256").update(body).digest());
+  }
+  const fresh = await deadline.race(rt.replay.claim(att.replayId, replayHoldUntilMs(att.exp)));
+  if (!fresh) {
+    throw new SigilError("ERR_ATTESTATION_REPLAYED", "this attestation was already used");
+  }
+  info.replayClaimed = true;
+  return {
+    route,
+    att,
+    bindingResult: binding.result,
+    pathWithQuery: target.pathWithQuery,
+    path: target.path,
+    ...(body ? { body } : {}),
+  };
+}
+
+/** A kid that is anchored but whose key is not loaded yet (JWKS down at start) gets one refresh. */
+async function verifyWithRefresh(
+  rt: Runtime,
+  state: RuntimeState,
+  token: string,
+  agentName: string,
+): Promise<VerifiedAttestation> {
+  const ctx = {
+    keys: state.keyRing,
+    nowMs: rt.nowMs(),
+    skewSeconds: state.config.proxy.skewSeconds,
+    agentName,
+  };
+  try {
+    return verifyAttestation(token, ctx);
+  } catch (err) {
+    const unloaded = state.keyRing.status().filter((s) => !s.loaded);
+    if (
+      !(err instanceof SigilError) ||
+      err.code !== "ERR_ATTESTATION_UNTRUSTED" ||
+      !unloaded.length
+    ) {
+      throw err;
+    }
+    await Promise.all(unloaded.map((s) => state.keyRing.refresh(s.kid)));
+    return verifyAttestation(token, { ...ctx, nowMs: rt.nowMs() });
+  }
+}
+
+function releaseRecord(scope: RequestScope, gate: GateResult, cred: Credential, info: DenyInfo) {
+  const { att, route } = gate;
+  return {
+    type: "release",
+    requestId: info.requestId,
+    agent: { id: scope.agent.id, name: scope.agent.name },
+    route: route.id,
+    backend: route.backend,
+    secretRef: route.secret,
+    ...(cred.leaseId !== undefined ? { leaseId: cred.leaseId } : {}),
+    replayId: att.replayId,
+    iss: att.iss,
+    kid: att.kid,
+    agentId: att.agentId,
+    intentHash: att.intentHash ?? null,
+    policyHash: att.policyHash ?? null,
+    iat: att.iat,
+    exp: att.exp,
+    binding: gate.bindingResult,
+    method: info.method ?? "",
+    host: scope.host,
+    path: gate.path,
+  };
+}
+
+export async function writeOutcome(
+  rt: Runtime,
+  release: AuditRecord,
+  requestId: string,
+  fields: {
+    status: number;
+    error?: string;
+    bytesIn?: number;
+    bytesOut?: number;
+    durationMs?: number;
+  },
+): Promise<void> {
+  try {
+    await rt.audit.append({
+      type: "outcome",
+      requestId,
+      release: release.hash,
+      status: fields.status,
+      bytesIn: fields.bytesIn ?? 0,
+      bytesOut: fields.bytesOut ?? 0,
+      durationMs: fields.durationMs ?? 0,
+      ...(fields.error !== undefined ? { error: fields.error } : {}),
+    });
+  } catch {
+    rt.logger.log("error", "outcome record could not be written", { requestId });
+  }
+}
+
+/** The value of a header sent exactly once; a repeated Sigil header is refused as ambiguous. */
+function singleHeader(req: IncomingMessage, name: string): string | undefined {
+  let value: string | undefined;
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    if ((raw[i] as string).length !== name.length || (raw[i] as string).toLowerCase() !== name)
+      continue;
+    if (value !== undefined) {
+      throw new SigilError("ERR_ATTESTATION_INVALID", `${name} header sent more than once`);
+    }
+    value = raw[i + 1] as string;
+  }
+  return value;
+}
+
+function liveUrl(scope: RequestScope, pathWithQuery: string): string {
+  const defaultPort = scope.scheme === "https" ? 443 : 80;
+  const host = scope.host.includes(":") ? `[${scope.host}]` : scope.host;
+  const port = scope.port === defaultPort ? "" : `:${scope.port}`;
+  return `${scope.scheme}://${host}${port}${pathWithQuery}`;
+}

@@ -1,0 +1,146 @@
+/**
+ * `sigil-vault start`: assembles the runtime from the home directory and runs the proxy until
+ * stopped. Start, stop and config changes are audited; the replay store is rebuilt from recent
+ * audit records so a restart does not reopen used attestations.
+ */
+import type { AddressInfo } from "node:net";
+import { once } from "node:events";
+import { setTimeout as sleep } from "node:timers/promises";
+import { openAuditWriter } from "../audit/writer.js";
+import { compileConfig } from "../config/compile.js";
+import type { HomePaths } from "../config/home.js";
+import { readConfigFile } from "../config/store.js";
+import { watchConfig } from "../config/watch.js";
+import { SigilError } from "../errors.js";
+import { createUpstreamPool } from "../forward.js";
+import type { Logger } from "../log.js";
+import { loadCa } from "../mitm/ca.js";
+import { createLeafCache } from "../mitm/leaf-cache.js";
+import { createMemoryReplayStore } from "../replay/memory.js";
+import { rebuildReplayStore } from "../replay/rebuild.js";
+import { parseResolveMap } from "../config/resolve.js";
+import { createProxyServers } from "./listener.js";
+import { buildState, type Runtime } from "./runtime.js";
+import { VERSION } from "../version.js";
+import { isLoopback, splitListen } from "../config/listen.js";
+
+export interface StartOptions {
+  home: HomePaths;
+  listen?: string;
+  /** Extra `--resolve` entries, merged over the config's. */
+  resolve?: Record<string, string>;
+  allowRemote?: boolean;
+  logger: Logger;
+  env: NodeJS.ProcessEnv;
+  nowMs?: () => number;
+}
+
+export interface RunningProxy {
+  address: AddressInfo;
+  runtime: Runtime;
+  /** Stops accepting, drains in-flight requests for at most `drainMs`, closes the audit log. */
+  stop(reason: string, drainMs?: number): Promise<void>;
+}
+
+export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
+  const nowMs = opts.nowMs ?? Date.now;
+  const extraResolve = opts.resolve ?? {};
+  const load = () => {
+    const file = readConfigFile(opts.home.config);
+    file.proxy.resolve = { ...file.proxy.resolve, ...extraResolve };
+    return compileConfig(file);
+  };
+  const config = load();
+  parseResolveMap(extraResolve);
+  const [host, port] = splitListen(opts.listen ?? config.proxy.listen);
+  if (!isLoopback(host) && !opts.allowRemote) {
+    throw new SigilError(
+      "ERR_USAGE",
+      `refusing to listen on non-loopback ${host} without --allow-remote (agents' tokens would cross the network)`,
+    );
+  }
+  if (config.proxy.replayStore !== "memory") {
+    throw new SigilError(
+      "ERR_CONFIG_INVALID",
+      `replay_store ${config.proxy.replayStore} is not supported yet (use memory)`,
+    );
+  }
+  const ca = await loadCa(opts.home.caDir);
+  const audit = await openAuditWriter({ dir: opts.home.auditDir });
+  const replay = createMemoryReplayStore(nowMs);
+  const restored = await rebuildReplayStore(replay, opts.home.auditDir, nowMs());
+  const runtime: Runtime = {
+    state: await buildState(config, undefined, { env: opts.env, nowMs }),
+    replay,
+    audit,
+    leaves: createLeafCache(ca),
+    upstream: createUpstreamPool(),
+    logger: opts.logger,
+    nowMs,
+    env: opts.env,
+    inflight: 0,
+  };
+  for (const s of runtime.state.keyRing.status()) {
+    if (!s.loaded)
+      opts.logger.log("warn", "trust anchor key not loaded", { kid: s.kid, error: s.error });
+  }
+  if ([...config.backends.values()].some((b) => b.kind === "env")) {
+    opts.logger.log("warn", "an env backend is configured: meant for development and tests only");
+  }
+  const { outer, inner, registry } = createProxyServers(runtime);
+  outer.listen(port, host);
+  await Promise.race([
+    once(outer, "listening"),
+    once(outer, "error").then(([err]) => {
+      throw new SigilError(
+        "ERR_IO",
+        `cannot listen on ${host}:${port}: ${(err as NodeJS.ErrnoException).code}`,
+      );
+    }),
+  ]);
+  const address = outer.address() as AddressInfo;
+  await audit.append({
+    type: "start",
+    version: VERSION,
+    listen: `${address.address}:${address.port}`,
+    pid: process.pid,
+  });
+  opts.logger.log("info", "proxy listening", {
+    listen: `${address.address}:${address.port}`,
+    replayIdsRestored: restored,
+  });
+  const watcher = watchConfig(
+    opts.home.config,
+    async () => {
+      const next = load();
+      runtime.state = await buildState(next, runtime.state, { env: opts.env, nowMs });
+      await audit.append({ type: "config", hash: next.hash }).catch(() => undefined);
+      opts.logger.log("info", "config reloaded", { hash: next.hash });
+    },
+    (reason) =>
+      opts.logger.log("error", "config reload rejected; keeping the last good config", { reason }),
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    address,
+    runtime,
+    stop(reason, drainMs = 10_000) {
+      stopping ??= (async () => {
+        watcher.stop();
+        outer.close();
+        inner.closeIdleConnections();
+        const until = Date.now() + drainMs;
+        while (runtime.inflight > 0 && Date.now() < until) await sleep(20);
+        for (const s of registry.open) s.destroy();
+        outer.closeAllConnections();
+        inner.closeAllConnections();
+        runtime.upstream.destroy();
+        await audit.append({ type: "stop", reason }).catch(() => undefined);
+        await audit.close();
+        await replay.close();
+      })();
+      return stopping;
+    },
+  };
+}

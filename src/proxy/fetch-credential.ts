@@ -1,0 +1,53 @@
+/**
+ * Just-in-time credential fetch with the backend's own timeout inside the request deadline
+ * (spec §7): timeout → 504 ERR_BACKEND_TIMEOUT, anything else → 502 ERR_BACKEND_FAILED. A backend
+ * that answers after we gave up has its credential released (zeroed, lease revoked) at once.
+ */
+import type { Credential } from "../backends/backend.js";
+import { backendTimeoutMs } from "../backends/options.js";
+import type { CompiledRoute } from "../config/compile.js";
+import { SigilError } from "../errors.js";
+import type { Deadline } from "./deadline.js";
+import type { RuntimeState } from "./runtime.js";
+
+export async function fetchCredential(
+  state: RuntimeState,
+  route: CompiledRoute,
+  deadline: Deadline,
+): Promise<Credential> {
+  const backend = state.backends.get(route.backend);
+  const entry = state.config.backends.get(route.backend);
+  if (!backend || !entry) {
+    throw new SigilError("ERR_BACKEND_FAILED", `backend ${route.backend} is not configured`);
+  }
+  const timeoutMs = backendTimeoutMs(entry.options);
+  const timeout = new AbortController();
+  const timer = setTimeout(
+    () =>
+      timeout.abort(
+        new SigilError(
+          "ERR_BACKEND_TIMEOUT",
+          `backend ${backend.name} did not answer within ${timeoutMs} ms`,
+        ),
+      ),
+    timeoutMs,
+  );
+  const signal = AbortSignal.any([deadline.signal, timeout.signal]);
+  const aborted = new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
+  const pending = Promise.resolve().then(() => backend.fetch(route.secret, { signal }));
+  try {
+    return await Promise.race([pending, aborted]);
+  } catch (err) {
+    pending.then(
+      (late) => late.release(),
+      () => {},
+    );
+    if (err instanceof SigilError) throw err;
+    throw new SigilError("ERR_BACKEND_FAILED", `backend ${backend.name} failed`);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * Every refusal is audited (spec §9): one `deny` record with the code, the reason and whatever
+ * was known about the request, then the error response. The record is awaited (briefly) so that
+ * an operator reading the log right after a refusal finds it; if the audit log is down the
+ * refusal still goes out — refusing never needs the disk.
+ */
+import type { Agent } from "../agents.js";
+import type { SigilError } from "../errors.js";
+import type { Runtime } from "./runtime.js";
+
+/** What is known about a request when it is refused. Never holds secrets. */
+export interface DenyInfo {
+  requestId: string;
+  agent?: Agent;
+  route?: string;
+  method?: string;
+  host?: string;
+  path?: string;
+  replayId?: string;
+  replayClaimed?: boolean;
+  exp?: number;
+}
+
+const DENY_WAIT_MS = 1000;
+
+export async function recordDeny(rt: Runtime, err: SigilError, info: DenyInfo): Promise<void> {
+  const record = {
+    type: "deny",
+    requestId: info.requestId,
+    code: err.code,
+    reason: err.reason,
+    ...(info.agent ? { agent: { id: info.agent.id, name: info.agent.name } } : {}),
+    ...(info.route !== undefined ? { route: info.route } : {}),
+    ...(info.method !== undefined ? { method: info.method } : {}),
+    ...(info.host !== undefined ? { host: info.host } : {}),
+    ...(info.path !== undefined ? { path: info.path } : {}),
+    ...(info.replayId !== undefined ? { replayId: info.replayId } : {}),
+    ...(info.replayClaimed ? { replayClaimed: true } : {}),
+    ...(info.exp !== undefined ? { exp: info.exp } : {}),
+  };
+  rt.logger.log("info", "request refused", {
+    requestId: info.requestId,
+    code: err.code,
+    reason: err.reason,
+    agent: info.agent?.name,
+    host: info.host,
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const wait = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, DENY_WAIT_MS);
+  });
+  try {
+    await Promise.race([rt.audit.append(record).then(() => undefined), wait]);
+  } catch {
+    rt.logger.log("error", "deny record could not be written", { requestId: info.requestId });
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Everything the request path needs, passed in rather than imported: the current compiled config
+ * (swapped whole on reload, so a request sees one consistent snapshot), backends, trust anchors,
+ * the replay store, the audit writer, the leaf cache and the upstream pool.
+ */
+import type { AuditWriter } from "../audit/writer.js";
+import type { KeyRing } from "../attestation/keys.js";
+import { createKeyRing } from "../attestation/keys.js";
+import type { Backend } from "../backends/backend.js";
+import { createBackend } from "../backends/index.js";
+import type { RuntimeConfig } from "../config/compile.js";
+import type { UpstreamPool } from "../forward.js";
+import type { Logger } from "../log.js";
+import type { LeafCache } from "../mitm/leaf-cache.js";
+import type { ReplayStore } from "../replay/store.js";
+
+export interface RuntimeState {
+  config: RuntimeConfig;
+  backends: ReadonlyMap<string, Backend>;
+  keyRing: KeyRing;
+  /** Serialised anchors/backends, to reuse unchanged pieces across reloads. */
+  anchorsKey: string;
+  backendKeys: ReadonlyMap<string, string>;
+}
+
+export interface Runtime {
+  state: RuntimeState;
+  replay: ReplayStore;
+  audit: AuditWriter;
+  leaves: LeafCache;
+  upstream: UpstreamPool;
+  logger: Logger;
+  nowMs: () => number;
+  env: NodeJS.ProcessEnv;
+  /** Requests between head and completion; shutdown waits for this to reach 0. */
+  inflight: number;
+}
+
+/** Builds the state for a config, reusing the previous key ring and backends where unchanged. */
+export async function buildState(
+  config: RuntimeConfig,
+  prev: RuntimeState | undefined,
+  deps: { env: NodeJS.ProcessEnv; nowMs: () => number },
+): Promise<RuntimeState> {
+  const anchorsKey = JSON.stringify(config.anchors);
+  let keyRing: KeyRing;
+  if (prev && prev.anchorsKey === anchorsKey) {
+    keyRing = prev.keyRing;
+  } else {
+    keyRing = createKeyRing(config.anchors, { nowMs: deps.nowMs });
+    await keyRing.load();
+  }
+  const backends = new Map<string, Backend>();
+  const backendKeys = new Map<string, string>();
+  for (const [name, b] of config.backends) {
+    const key = JSON.stringify(b);
+    const reuse = prev?.backendKeys.get(name) === key ? prev.backends.get(name) : undefined;
+    backends.set(name, reuse ?? createBackend(name, b.kind, b.options, { env: deps.env }));
+    backendKeys.set(name, key);
+  }
+  return { config, backends, keyRing, anchorsKey, backendKeys };
+}

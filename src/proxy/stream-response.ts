@@ -1,0 +1,111 @@
+/**
+ * Forwarding and streaming: the prepared request goes upstream, the response head must arrive
+ * before the deadline, then the body streams to the agent chunk by chunk (SSE stays event by event)
+ * under an idle timeout. The `outcome` record closes the request: status, bytes, duration, error.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
+import type { AuditRecord } from "../audit/record.js";
+import type { CompiledRoute } from "../config/compile.js";
+import type { OutboundRequest } from "../inject/injector.js";
+import { writeOutcome, type RequestScope } from "../pipeline.js";
+import type { Deadline } from "./deadline.js";
+import { responseHeaders } from "./headers.js";
+import type { Runtime, RuntimeState } from "./runtime.js";
+
+export interface Prepared {
+  scope: RequestScope;
+  route: CompiledRoute;
+  out: OutboundRequest;
+  body: Readable | Buffer;
+}
+
+export interface Exchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  deadline: Deadline;
+  release: AuditRecord;
+  requestId: string;
+}
+
+export async function streamResponse(
+  rt: Runtime,
+  state: RuntimeState,
+  p: Prepared,
+  x: Exchange,
+): Promise<void> {
+  const started = performance.now();
+  const { scope } = p;
+  const override = state.config.proxy.resolve.get(`${scope.host}:${scope.port}`);
+  let bytesIn = 0;
+  if (Buffer.isBuffer(p.body)) bytesIn = p.body.length;
+  else p.body.on("data", (c: Buffer) => (bytesIn += c.length));
+  const upstream = await x.deadline.race(
+    rt.upstream.request(
+      {
+        scheme: scope.scheme,
+        host: scope.host,
+        port: scope.port,
+        connectHost: override?.host ?? scope.host,
+        connectPort: override?.port ?? scope.port,
+        ...(p.route.upstreamCa ? { secureContext: p.route.upstreamCa.context } : {}),
+      },
+      p.out,
+      p.body,
+      x.deadline.signal,
+    ),
+  );
+  x.deadline.clear();
+  const status = upstream.statusCode ?? 502;
+  x.res.writeHead(status, upstream.statusMessage, responseHeaders(upstream.rawHeaders));
+  x.res.flushHeaders();
+  let bytesOut = 0;
+  const error = await pipeBody(upstream, x.res, state.config.proxy.idleTimeoutMs, (n) => {
+    bytesOut += n;
+  });
+  await writeOutcome(rt, x.release, x.requestId, {
+    status,
+    bytesIn,
+    bytesOut,
+    durationMs: Math.round(performance.now() - started),
+    ...(error ? { error } : {}),
+  });
+}
+
+/** Pipes the body; resolves with an error code when the stream failed, undefined when complete. */
+function pipeBody(
+  upstream: IncomingMessage,
+  res: ServerResponse,
+  idleMs: number,
+  count: (n: number) => void,
+): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    let settled = false;
+    let idle = setTimeout(onIdle, idleMs);
+    function onIdle() {
+      finish("ERR_UPSTREAM_IDLE_TIMEOUT");
+    }
+    function finish(error?: string) {
+      if (settled) return;
+      settled = true;
+      clearTimeout(idle);
+      if (error) {
+        upstream.destroy();
+        res.destroy();
+      }
+      resolve(error);
+    }
+    upstream.on("data", (chunk: Buffer) => {
+      count(chunk.length);
+      clearTimeout(idle);
+      idle = setTimeout(onIdle, idleMs);
+    });
+    upstream.on("end", () => res.once("finish", () => finish()));
+    upstream.on("error", () => finish("ERR_UPSTREAM_FAILED"));
+    upstream.on("aborted", () => finish("ERR_UPSTREAM_FAILED"));
+    res.on("close", () => {
+      if (!res.writableFinished) finish("ERR_CLIENT_ABORTED");
+    });
+    upstream.pipe(res);
+  });
+}

@@ -1,0 +1,56 @@
+/**
+ * What an inner request asks for. Inside a tunnel the Host (or absolute-form authority) must name
+ * the tunnel's own host and port (421 otherwise), so a credential can never be steered to a host
+ * the tunnel was not opened — and routed — for. The path is normalised once here; that single form
+ * is both matched and forwarded.
+ */
+import type { IncomingMessage } from "node:http";
+import { SigilError } from "../errors.js";
+import { normalizeHost, parseAuthority } from "../routing/host.js";
+import { normalizePath } from "../routing/path.js";
+import type { RequestScope } from "../pipeline.js";
+
+export interface RequestTarget {
+  path: string;
+  pathWithQuery: string;
+}
+
+export function resolveRequestTarget(scope: RequestScope, req: IncomingMessage): RequestTarget {
+  const url = req.url ?? "";
+  let rawPath = url;
+  if (!url.startsWith("/")) {
+    const m = /^(https?):\/\/([^/?#]+)(.*)$/i.exec(url);
+    if (!m || (m[1] as string).toLowerCase() !== scope.scheme) {
+      throw new SigilError(
+        "ERR_BAD_REQUEST",
+        "request target must be origin-form or absolute-form",
+      );
+    }
+    checkAuthority(scope, m[2] as string);
+    rawPath = m[3] || "/";
+  }
+  const host = req.headers.host;
+  if (host === undefined || host === "") {
+    throw new SigilError("ERR_BAD_REQUEST", "request has no Host header");
+  }
+  checkAuthority(scope, host);
+  const { path, query } = normalizePath(rawPath);
+  return { path, pathWithQuery: query ? `${path}?${query}` : path };
+}
+
+function checkAuthority(scope: RequestScope, authority: string): void {
+  const defaultPort = scope.scheme === "https" ? 443 : 80;
+  let host: string;
+  let port: number;
+  try {
+    const hasPort = /:\d+$/.test(authority) && !/^\[[^\]]*$/.test(authority);
+    const parsed = parseAuthority(hasPort ? authority : `${authority}:${defaultPort}`);
+    host = normalizeHost(parsed.host);
+    port = parsed.port;
+  } catch {
+    throw new SigilError("ERR_HOST_MISMATCH", "Host does not name the tunnel's host");
+  }
+  if (host !== scope.host || port !== scope.port) {
+    throw new SigilError("ERR_HOST_MISMATCH", "Host does not match the tunnel's host and port");
+  }
+}

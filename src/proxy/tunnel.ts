@@ -1,0 +1,109 @@
+/**
+ * CONNECT handling (spec §3): authenticate the agent, refuse hosts none of its routes cover
+ * (before any TLS — Vault is not an open egress proxy), answer 200, then terminate TLS with a
+ * per-host leaf from the Vault CA and hand the decrypted stream to the inner HTTP/1.1 server.
+ */
+import type { IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
+import { TLSSocket } from "node:tls";
+import { randomUUID } from "node:crypto";
+import type { Agent } from "../agents.js";
+import { SigilError } from "../errors.js";
+import { normalizeHost, parseAuthority } from "../routing/host.js";
+import type { RequestScope } from "../pipeline.js";
+import { recordDeny } from "./refuse.js";
+import { writeRawError } from "./respond.js";
+import type { Runtime } from "./runtime.js";
+
+export interface TunnelRegistry {
+  /** Tunnel scope for each decrypted socket, read by the inner server per request. */
+  scopes: WeakMap<object, RequestScope>;
+  open: Set<Socket>;
+  emitConnection(tls: TLSSocket): void;
+}
+
+export async function handleConnect(
+  rt: Runtime,
+  registry: TunnelRegistry,
+  req: IncomingMessage,
+  socket: Socket,
+  head: Buffer,
+): Promise<void> {
+  const requestId = randomUUID();
+  socket.on("error", () => socket.destroy());
+  const agent = rt.state.config.agents.authenticate(req.headers["proxy-authorization"]);
+  if (!agent) {
+    return refuseRaw(
+      rt,
+      socket,
+      requestId,
+      undefined,
+      "ERR_AGENT_UNAUTHENTICATED",
+      "missing or unknown agent token",
+      req.url,
+    );
+  }
+  let host: string;
+  let port: number;
+  try {
+    const authority = parseAuthority(req.url ?? "");
+    host = normalizeHost(authority.host);
+    port = authority.port;
+  } catch {
+    return refuseRaw(
+      rt,
+      socket,
+      requestId,
+      agent,
+      "ERR_BAD_REQUEST",
+      "CONNECT target must be host:port",
+      undefined,
+    );
+  }
+  if (!rt.state.config.routes.coversHost(agent.id, host, port)) {
+    return refuseRaw(
+      rt,
+      socket,
+      requestId,
+      agent,
+      "ERR_NO_ROUTE",
+      "no route of this agent covers this host",
+      `${host}:${port}`,
+    );
+  }
+  socket.setNoDelay(true);
+  socket.write("HTTP/1.1 200 Connection established\r\n\r\n");
+  if (head.length > 0) socket.unshift(head);
+  let context;
+  try {
+    context = rt.leaves.secureContext(host);
+  } catch {
+    socket.destroy();
+    return;
+  }
+  const tls = new TLSSocket(socket, { isServer: true, secureContext: context });
+  registry.open.add(socket);
+  socket.once("close", () => registry.open.delete(socket));
+  tls.on("error", () => tls.destroy());
+  registry.scopes.set(tls, { scheme: "https", host, port, agent });
+  tls.once("secure", () => registry.emitConnection(tls));
+}
+
+async function refuseRaw(
+  rt: Runtime,
+  socket: Socket,
+  requestId: string,
+  agent: Agent | undefined,
+  code: "ERR_AGENT_UNAUTHENTICATED" | "ERR_BAD_REQUEST" | "ERR_NO_ROUTE",
+  reason: string,
+  hostInfo: string | undefined,
+): Promise<void> {
+  const err = new SigilError(code, reason);
+  await recordDeny(rt, err, {
+    requestId,
+    method: "CONNECT",
+    ...(agent ? { agent } : {}),
+    ...(hostInfo !== undefined ? { host: hostInfo.slice(0, 300) } : {}),
+  });
+  writeRawError(socket, err, requestId);
+}

@@ -1,0 +1,41 @@
+/**
+ * In-process replay store. Claims are synchronous under the hood, so of N concurrent claims for
+ * one id exactly one wins. Expired ids are swept lazily; the store is rebuilt from the audit log at
+ * start-up (see replay/rebuild.ts) so a restart does not reopen used attestations.
+ */
+import type { ReplayStore } from "./store.js";
+
+export function createMemoryReplayStore(nowMs: () => number = Date.now): ReplayStore & {
+  readonly size: number;
+} {
+  const held = new Map<string, number>();
+  let nextSweep = 0;
+
+  function sweep(now: number): void {
+    if (now < nextSweep) return;
+    nextSweep = now + 10_000;
+    for (const [id, until] of held) if (until <= now) held.delete(id);
+  }
+
+  return {
+    get size() {
+      return held.size;
+    },
+    async claim(id, expiresAtMs) {
+      const now = nowMs();
+      sweep(now);
+      const until = held.get(id);
+      if (until !== undefined && until > now) return false;
+      held.set(id, expiresAtMs);
+      return true;
+    },
+    async close() {
+      held.clear();
+    },
+  };
+}
+
+/** How long a replay id is held: until the token's `exp` plus 300 s (spec §5.3). */
+export function replayHoldUntilMs(expSeconds: number): number {
+  return expSeconds * 1000 + 300_000;
+}
