@@ -12,7 +12,7 @@ export function defaultPort(scheme: Scheme): number {
   return scheme === "https" ? 443 : 80;
 }
 
-/** Host part only. A wildcard needs at least one label before its suffix; the apex never matches. */
+/** Host part only. A wildcard needs a label before its suffix: the apex never matches. */
 export function hostMatches(pattern: HostPattern, host: string): boolean {
   if (pattern.kind === "exact") return host === pattern.host;
   const cut = host.length - pattern.host.length - 1;

@@ -1,7 +1,7 @@
 /**
  * One canonical form for host names (lower-case, IDNA punycode, no trailing dot), applied the same
  * way to route patterns and live requests, so a request can only match a route through that form.
- * Canonicalisation follows the WHATWG host parser (node:url domainToASCII), then RFC 1123 LDH rules.
+ * Canonicalisation is the WHATWG host parser (node:url domainToASCII), then RFC 1123 LDH rules.
  * Route host patterns (spec §6) are parsed here too, once at config time (ERR_USAGE on bad input).
  */
 import { isIPv6 } from "node:net";
@@ -46,7 +46,7 @@ export function normalizeHost(input: string): string {
   if (ascii === "") badHost("host is not a valid internationalised domain name");
   const host = ascii.endsWith(".") ? ascii.slice(0, -1) : ascii;
   if (DOTTED_QUAD.test(host)) {
-    // The WHATWG parser accepts "127.1", "0x7f.0.0.1" and "0127.0.0.1"; we only take the plain form.
+    // WHATWG accepts "127.1", "0x7f.0.0.1" and "0127.0.0.1"; only the plain form is taken.
     const literal = input.endsWith(".") ? input.slice(0, -1) : input;
     if (literal !== host) badHost("an IPv4 address must be in plain dotted-decimal form");
     return host;

@@ -38,7 +38,7 @@ export type RouteMatch<T> =
 export interface RouteTable<T extends RouteSpec> {
   /** The most specific route of this agent for the request, or why there is none. */
   match(agentId: string, req: RouteRequest): RouteMatch<T>;
-  /** True when some route of this agent could match an https request to host:port (CONNECT check). */
+  /** True when a route of this agent could match an https request to host:port (CONNECT). */
   coversHost(agentId: string, host: string, port: number): boolean;
 }
 
@@ -64,7 +64,8 @@ function checkConflicts<T extends RouteSpec>(routes: readonly CompiledRoute<T>[]
       if (routesConflict(a, b)) {
         throw new SigilError(
           "ERR_CONFLICT",
-          `routes ${JSON.stringify(a.spec.id)} and ${JSON.stringify(b.spec.id)} are equally specific for the same agent, host, path and methods`,
+          `routes ${JSON.stringify(a.spec.id)} and ${JSON.stringify(b.spec.id)} are equally ` +
+            "specific for the same agent, host, path and methods",
         );
       }
     }

@@ -8,7 +8,7 @@ import { SigilError } from "../errors.js";
 
 /** A normalised request target. */
 export interface NormalizedPath {
-  /** Starts with "/", dot segments resolved, unreserved escapes decoded, other escapes upper-case. */
+  /** Starts with "/"; dots resolved, unreserved escapes decoded, other escapes upper-case. */
   path: string;
   /** Raw query after the first "?", without it; "" when absent. Never used for matching. */
   query: string;

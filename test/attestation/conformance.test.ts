@@ -1,7 +1,7 @@
 /**
- * Conformance with what Sigil Sign really emits: the signed fixtures, malformed-JOSE mutations and
- * pg-commit-v1 vectors in ../shared/sigil-vectors (read in place, never copied into the repo).
- * Skips with a message when the vectors directory is absent.
+ * Conformance with what Sigil Sign really emits: the signed decision-records fixtures and their
+ * malformed-JOSE mutations, read in place from ../shared/sigil-vectors (never copied into the repo).
+ * Skips with a message when the vectors directory is absent. pg-commit-v1 vectors: pg-commit.test.ts.
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -14,7 +14,6 @@ import { checkIntentBinding } from "../../src/attestation/binding.js";
 import { jwkThumbprint, rawKeyFingerprint } from "../../src/attestation/fingerprint.js";
 import { createKeyRing } from "../../src/attestation/keys.js";
 import { verifyAttestation } from "../../src/attestation/verify.js";
-import { canonicalize, CanonicalJsonError, pgCommit } from "../../src/canonical-json.js";
 import { SigilError } from "../../src/errors.js";
 import { b64 } from "../helpers/tokens.js";
 
@@ -37,10 +36,6 @@ interface DecisionRecords {
   context: { txCommit: string; nowUnixSeconds: number };
   tokens: Record<string, string>;
   malformedJoseVectors: { id: string; source: string; mutation: string }[];
-}
-interface PgCommitVectors {
-  vectors: { id: string; intent: unknown; canonicalJson: string; sha256: string }[];
-  rejections: { id: string; runtimeValueKind: string; error: string }[];
 }
 
 const load = <T>(name: string): T => JSON.parse(readFileSync(join(VECTORS, name), "utf8")) as T;
@@ -252,94 +247,6 @@ describe("Sigil Sign attestation fixtures", { skip: present ? false : SKIP }, ()
         () => verifyAttestation(token, f.ctx),
         refused("ERR_ATTESTATION_INVALID", mutation.reason),
         v.id,
-      );
-    }
-  });
-});
-
-/** Builds the runtime value each pg-commit-v1 rejection names. */
-const RUNTIME_VALUES: Record<string, () => unknown> = {
-  undefined: () => ({ value: undefined }),
-  nan: () => ({ value: Number.NaN }),
-  infinity: () => ({ value: Number.POSITIVE_INFINITY }),
-  bigint: () => ({ value: 1n }),
-  function: () => ({ value: () => undefined }),
-  symbol: () => ({ value: Symbol("test") }),
-  cyclic: () => {
-    const value: Record<string, unknown> = {};
-    value.self = value;
-    return value;
-  },
-  "non-plain-object": () => new Date(),
-  "symbol-keyed-object-property": () =>
-    Object.defineProperty({ safe: true }, Symbol("test"), { value: true }),
-  "non-enumerable-object-property": () =>
-    Object.defineProperty({ safe: true }, "hidden", { value: true }),
-  "accessor-property": () =>
-    Object.defineProperty({}, "value", { enumerable: true, get: () => "never" }),
-  "sparse-array": () => {
-    const value: unknown[] = [];
-    value[1] = "present";
-    return value;
-  },
-  "non-index-array-property": () =>
-    Object.defineProperty([], "label", { enumerable: true, value: "bad" }),
-  "non-enumerable-array-property": () =>
-    Object.defineProperty(["value"], "0", { enumerable: false, value: "value" }),
-  "non-plain-array": () => {
-    const value: unknown[] = [];
-    Object.setPrototypeOf(value, {});
-    return value;
-  },
-  "symbol-keyed-array-property": () => Object.defineProperty([], Symbol("test"), { value: true }),
-};
-
-describe("pg-commit-v1 vectors", { skip: present ? false : SKIP }, () => {
-  const pg = present
-    ? load<PgCommitVectors>("warrant-core__test__vectors__pg-commit-v1.json")
-    : undefined;
-
-  it("reproduce canonicalJson and sha256", () => {
-    assert.ok(pg && pg.vectors.length > 0);
-    for (const v of pg.vectors) {
-      assert.equal(canonicalize(v.intent), v.canonicalJson, v.id);
-      assert.equal(pgCommit(v.intent), v.sha256, v.id);
-    }
-  });
-
-  it("every rejection throws its exact error text", () => {
-    assert.ok(pg && pg.rejections.length > 0);
-    for (const r of pg.rejections) {
-      const make = RUNTIME_VALUES[r.runtimeValueKind];
-      assert.ok(make, `runtimeValueKind ${r.runtimeValueKind} is constructed`);
-      assert.throws(
-        () => pgCommit(make()),
-        (err: unknown) => err instanceof CanonicalJsonError && err.message === r.error,
-        r.id,
-      );
-    }
-  });
-
-  it("Sign's HTTP intent shape (sigil-open-framework http-v2) binds through X-Sigil-Intent", () => {
-    const http = load<{ intents: { name: string; intent: { method: string; url: string } }[] }>(
-      "sigil-open-framework__conformance__vectors__http-v2.json",
-    );
-    for (const { name, intent } of http.intents) {
-      const att = {
-        replayId: "x",
-        iss: "sigil-core",
-        kid: "k",
-        agentId: "a",
-        iat: 0,
-        exp: 60,
-        claims: {},
-        intentHash: sha256hex(pgCommit(intent)),
-      };
-      const live = { method: intent.method, url: intent.url };
-      assert.deepEqual(
-        checkIntentBinding(b64(JSON.stringify(intent)), att, live, "required"),
-        { result: "verified" },
-        name,
       );
     }
   });

@@ -1,4 +1,4 @@
-// Path normalisation is the single form both matched and forwarded; every escape trick is pinned here.
+// The normalised path is both matched and forwarded; every escape trick is pinned down here.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { SigilError } from "../../src/errors.js";
