@@ -5,7 +5,6 @@
  */
 import { hash as digest } from "node:crypto";
 import { canonicalize } from "../canonical-json.js";
-import { SigilError } from "../errors.js";
 import type { AuditRecord } from "./record.js";
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -68,11 +67,6 @@ export function checkShape(value: unknown): string | null {
   if (typeof r.prev !== "string" || !HEX64.test(r.prev)) return "prev is missing or invalid";
   if (typeof r.hash !== "string" || !HEX64.test(r.hash)) return "hash is missing or invalid";
   return null;
-}
-
-/** The error for a log that cannot be read as a chain (readers fail closed; verify says where). */
-export function corrupt(): SigilError {
-  return new SigilError("ERR_AUDIT_UNAVAILABLE", "audit log is corrupt; run audit verify");
 }
 
 /** Copies a JSON-ish value without object members whose value is `undefined` (as JSON.stringify). */

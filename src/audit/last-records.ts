@@ -4,7 +4,8 @@
  */
 import { open } from "node:fs/promises";
 import { completeEnd, readLinesBackward } from "./backward-lines.js";
-import { corrupt, parseRecordLine } from "./chain.js";
+import { corrupt } from "./audit-errors.js";
+import { parseRecordLine } from "./chain.js";
 import type { AuditRecord } from "./record.js";
 
 /** Up to `n` of the last complete records of `path`, oldest first. */

@@ -5,14 +5,15 @@
  */
 import { open, type FileHandle } from "node:fs/promises";
 import { completeEnd, readLinesBackward } from "./backward-lines.js";
-import { checkSealedLine, corrupt } from "./chain.js";
+import { corrupt } from "./audit-errors.js";
+import { checkSealedLine } from "./chain.js";
 import { listAuditFiles, type AuditFile } from "./files.js";
 import { openSegment, truncateDurably, type Segment } from "./segment.js";
 
 /** The last record of the chain. */
 export interface ChainHead {
-  seq: number;
-  hash: string;
+  readonly seq: number;
+  readonly hash: string;
 }
 
 /** What `recoverAuditLog` found and did. */

@@ -3,7 +3,8 @@
  * (spec §5.3: a replay id survives a restart). Files are visited newest first, and the scan stops
  * at the first file whose last record is older than the window.
  */
-import { corrupt, parseRecordLine } from "./chain.js";
+import { corrupt, unreadable } from "./audit-errors.js";
+import { parseRecordLine } from "./chain.js";
 import { listAuditFiles } from "./files.js";
 import { readLinesForward } from "./forward-lines.js";
 import { lastRecordsOf } from "./last-records.js";
@@ -14,6 +15,14 @@ import type { AuditRecord } from "./record.js";
  * unreadable line rejects with `ERR_AUDIT_UNAVAILABLE` (a replay rebuild must not skip records).
  */
 export async function readRecordsSince(dir: string, sinceMs: number): Promise<AuditRecord[]> {
+  try {
+    return await scan(dir, sinceMs);
+  } catch (err) {
+    throw unreadable(err);
+  }
+}
+
+async function scan(dir: string, sinceMs: number): Promise<AuditRecord[]> {
   const files = await listAuditFiles(dir);
   const perFile: AuditRecord[][] = [];
   for (let i = files.length - 1; i >= 0; i--) {

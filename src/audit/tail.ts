@@ -5,7 +5,8 @@
  */
 import { stat } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { corrupt, parseRecordLine } from "./chain.js";
+import { corrupt, unreadable } from "./audit-errors.js";
+import { parseRecordLine } from "./chain.js";
 import { listAuditFiles, type AuditFile } from "./files.js";
 import { readLinesForward } from "./forward-lines.js";
 import { lastRecordsOf } from "./last-records.js";
@@ -26,6 +27,28 @@ interface Cursor {
 
 /** The last `n` records of the log, oldest first. */
 export async function readTail(dir: string, n: number): Promise<AuditRecord[]> {
+  try {
+    return await lastRecords(dir, n);
+  } catch (err) {
+    throw unreadable(err);
+  }
+}
+
+/** Calls `onRecord` for each record appended from now on, until `signal` aborts. */
+export async function followAudit(
+  dir: string,
+  onRecord: (record: AuditRecord) => void,
+  signal: AbortSignal,
+  opts: FollowOptions = {},
+): Promise<void> {
+  try {
+    await follow(dir, onRecord, signal, opts);
+  } catch (err) {
+    throw unreadable(err);
+  }
+}
+
+async function lastRecords(dir: string, n: number): Promise<AuditRecord[]> {
   const files = await listAuditFiles(dir);
   const perFile: AuditRecord[][] = [];
   let have = 0;
@@ -37,8 +60,7 @@ export async function readTail(dir: string, n: number): Promise<AuditRecord[]> {
   return perFile.reverse().flat();
 }
 
-/** Calls `onRecord` for each record appended from now on, until `signal` aborts. */
-export async function followAudit(
+async function follow(
   dir: string,
   onRecord: (record: AuditRecord) => void,
   signal: AbortSignal,

@@ -4,6 +4,7 @@
  * compare the printed head with one recorded elsewhere for that.
  */
 import { basename } from "node:path";
+import { unreadable } from "./audit-errors.js";
 import { checkSealedLine } from "./chain.js";
 import { firstSeqOf, listAuditFiles } from "./files.js";
 import { readLinesForward } from "./forward-lines.js";
@@ -15,7 +16,7 @@ export type VerifyResult =
   | { ok: true; count: number; head: ChainHead | null }
   | { ok: false; file: string; line: number; seq: number | null; reason: string };
 
-/** Failure of one line (the file is added by the caller). */
+/** Where and why the chain first broke. */
 type LineFailure = Extract<VerifyResult, { ok: false }>;
 
 /** Running state of the chain; `expectSeq` null means "take the next record's links as given". */
@@ -28,6 +29,25 @@ interface ChainState {
 
 /** Verifies every audit file in `dir` as one chain starting at seq 0. */
 export async function verifyAuditDir(dir: string): Promise<VerifyResult> {
+  try {
+    return await verifyDir(dir);
+  } catch (err) {
+    throw unreadable(err);
+  }
+}
+
+/** Verifies one file's internal links; its first record's `prev` is taken as given unless seq 0. */
+export async function verifyAuditFile(file: string): Promise<VerifyResult> {
+  const state: ChainState = { count: 0, expectSeq: null, prev: ZERO_HASH, head: null };
+  try {
+    const bad = await verifyLines(file, firstSeqOf(basename(file)), state);
+    return bad ?? { ok: true, count: state.count, head: state.head };
+  } catch (err) {
+    throw unreadable(err);
+  }
+}
+
+async function verifyDir(dir: string): Promise<VerifyResult> {
   const files = await listAuditFiles(dir);
   const state: ChainState = { count: 0, expectSeq: 0, prev: ZERO_HASH, head: null };
   for (let i = 0; i < files.length; i++) {
@@ -40,13 +60,6 @@ export async function verifyAuditDir(dir: string): Promise<VerifyResult> {
     }
   }
   return { ok: true, count: state.count, head: state.head };
-}
-
-/** Verifies one file's internal links; its first record's `prev` is taken as given unless seq 0. */
-export async function verifyAuditFile(file: string): Promise<VerifyResult> {
-  const state: ChainState = { count: 0, expectSeq: null, prev: ZERO_HASH, head: null };
-  const bad = await verifyLines(file, firstSeqOf(basename(file)), state);
-  return bad ?? { ok: true, count: state.count, head: state.head };
 }
 
 async function verifyLines(

@@ -7,6 +7,7 @@
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { SigilError, toSigilError } from "../errors.js";
+import { unavailable } from "./audit-errors.js";
 import { dropUndefined, sealRecord } from "./chain.js";
 import { fsyncDir } from "./files.js";
 import { CHAIN_KEYS, ZERO_HASH, type AuditInput, type AuditRecord } from "./record.js";
@@ -109,12 +110,13 @@ class GroupCommitWriter implements AuditWriter {
     if (this.#closed) return Promise.reject(unavailable("audit writer is closed"));
     if (this.#broken) return Promise.reject(unavailable());
     let fields: Record<string, unknown>;
+    let ts: string;
     try {
       fields = checkInput(input);
+      ts = this.#now().toISOString();
     } catch (err) {
-      return Promise.reject(err);
+      return Promise.reject(toSigilError(err, "ERR_INTERNAL", "audit clock is invalid"));
     }
-    const ts = this.#now().toISOString();
     return new Promise((resolve, reject) => {
       this.#queue.push({ fields, ts, resolve, reject });
       this.#draining ??= this.#drain();
@@ -213,10 +215,6 @@ function checkInput(input: AuditInput): Record<string, unknown> {
     }
   }
   return dropUndefined(input) as Record<string, unknown>;
-}
-
-function unavailable(reason = "audit log could not be made durable"): SigilError {
-  return new SigilError("ERR_AUDIT_UNAVAILABLE", reason);
 }
 
 function rejectAll(batch: Pending[]): void {

@@ -9,7 +9,7 @@ import type { Duplex } from "node:stream";
 import { randomUUID } from "node:crypto";
 import { SigilError } from "../errors.js";
 import { handleRequest } from "../pipeline.js";
-import { normalizeHost, parseAuthority } from "../routing/host.js";
+import { parseAuthority } from "../routing/host.js";
 import { recordDeny } from "./refuse.js";
 import { sendError, writeRawError } from "./respond.js";
 import type { Runtime } from "./runtime.js";
@@ -107,10 +107,7 @@ async function onPlainRequest(
   let host: string;
   let port: number;
   try {
-    const authority = m[1] as string;
-    const parsed = parseAuthority(/:\d+$/.test(authority) ? authority : `${authority}:80`);
-    host = normalizeHost(parsed.host);
-    port = parsed.port;
+    ({ host, port } = parseAuthority(m[1] as string, 80));
   } catch {
     return refuse(new SigilError("ERR_BAD_REQUEST", "invalid host in request URL"), { agent });
   }

@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import { SigilError } from "../errors.js";
-import { normalizeHost, parseAuthority } from "../routing/host.js";
+import { parseAuthority } from "../routing/host.js";
 import { normalizePath } from "../routing/path.js";
 import type { RequestScope } from "../pipeline.js";
 
@@ -39,18 +39,13 @@ export function resolveRequestTarget(scope: RequestScope, req: IncomingMessage):
 }
 
 function checkAuthority(scope: RequestScope, authority: string): void {
-  const defaultPort = scope.scheme === "https" ? 443 : 80;
-  let host: string;
-  let port: number;
+  let parsed;
   try {
-    const hasPort = /:\d+$/.test(authority) && !/^\[[^\]]*$/.test(authority);
-    const parsed = parseAuthority(hasPort ? authority : `${authority}:${defaultPort}`);
-    host = normalizeHost(parsed.host);
-    port = parsed.port;
+    parsed = parseAuthority(authority, scope.scheme === "https" ? 443 : 80);
   } catch {
     throw new SigilError("ERR_HOST_MISMATCH", "Host does not name the tunnel's host");
   }
-  if (host !== scope.host || port !== scope.port) {
+  if (parsed.host !== scope.host || parsed.port !== scope.port) {
     throw new SigilError("ERR_HOST_MISMATCH", "Host does not match the tunnel's host and port");
   }
 }

@@ -9,7 +9,7 @@ import { TLSSocket } from "node:tls";
 import { randomUUID } from "node:crypto";
 import type { Agent } from "../agents.js";
 import { SigilError } from "../errors.js";
-import { normalizeHost, parseAuthority } from "../routing/host.js";
+import { parseAuthority } from "../routing/host.js";
 import type { RequestScope } from "../pipeline.js";
 import { recordDeny } from "./refuse.js";
 import { writeRawError } from "./respond.js";
@@ -46,9 +46,7 @@ export async function handleConnect(
   let host: string;
   let port: number;
   try {
-    const authority = parseAuthority(req.url ?? "");
-    host = normalizeHost(authority.host);
-    port = authority.port;
+    ({ host, port } = parseAuthority(req.url ?? ""));
   } catch {
     return refuseRaw(
       rt,

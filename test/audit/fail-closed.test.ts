@@ -4,8 +4,11 @@
  * writable again. These run as root too, where only the writer's own mode check stops writes.
  */
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import { chmod, readdir, readFile, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { test } from "node:test";
 import { verifyAuditDir } from "../../src/audit/verify.js";
 import { openAuditWriter } from "../../src/audit/writer.js";
@@ -101,4 +104,52 @@ test("a read-only directory stops rotation into a new file", async (t) => {
   assert.equal((await w.append({ type: "stop" })).seq, 1);
   await w.close();
   assert.equal((await verifyAuditDir(dir)).ok, true);
+});
+
+/** Runs in a child limited to 4 KiB files (RLIMIT_FSIZE): a big batch is cut off mid-write. */
+const FILE_LIMIT_CHILD = `
+import { stat } from "node:fs/promises";
+const { openAuditWriter } = await import(process.argv[1]);
+process.on("SIGXFSZ", () => {}); // get EFBIG from write() instead of being killed
+const dir = process.argv[2];
+const file = dir + "/audit-000000000000.jsonl";
+const w = await openAuditWriter({ dir });
+for (let i = 0; i < 5; i++) await w.append({ type: "deny", requestId: "r" + i });
+const before = (await stat(file)).size;
+const big = await w.append({ type: "deny", pad: "x".repeat(4000) }).then(() => "ok", (e) => e.code);
+const after = (await stat(file)).size;
+const next = await w.append({ type: "stop" }).then((r) => r.seq, (e) => e.code);
+await w.close();
+console.log(JSON.stringify({ before, big, after, next }));
+`;
+
+test("a write that fails part-way is rejected, cut back off, and the chain carries on", async (t) => {
+  if (!existsSync("/usr/bin/prlimit")) return t.skip("needs util-linux prlimit to limit file size");
+  const dir = await makeTmpDir(t);
+  const writerModule = new URL("../../src/audit/writer.js", import.meta.url).href;
+  const { stdout } = await promisify(execFile)(
+    "/usr/bin/prlimit",
+    [
+      "--fsize=4096",
+      process.execPath,
+      "--input-type=module",
+      "-e",
+      FILE_LIMIT_CHILD,
+      writerModule,
+      dir,
+    ],
+    { timeout: 20_000 },
+  );
+  const result = JSON.parse(stdout) as {
+    before: number;
+    big: string;
+    after: number;
+    next: unknown;
+  };
+  assert.equal(result.big, "ERR_AUDIT_UNAVAILABLE");
+  assert.equal(result.after, result.before, "the partial write was truncated away");
+  assert.equal(result.next, 5);
+  const verdict = await verifyAuditDir(dir);
+  assert.equal(verdict.ok, true);
+  assert.equal(verdict.ok && verdict.count, 6);
 });

@@ -24,7 +24,7 @@ test("a torn last line is cut off and a recovery record says so", async (t) => {
   const dir = await logWith(t, 3);
   const file = join(dir, FIRST);
   const intact = (await stat(file)).size;
-  const garbage = '{"v":1,"seq":3,"ts":"2030-01-01T00:00:00.0';
+  const garbage = '{"v":1,"seq":3,"ts":"2030-01-01T00:00:00.0' + "x".repeat(2000);
   await appendFile(file, garbage);
 
   const w = await openAuditWriter({ dir });

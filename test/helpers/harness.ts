@@ -1,0 +1,348 @@
+/**
+ * The proxy in-process against a recording HTTPS upstream, on a throwaway home built directly
+ * (config, MITM CA, an inline-JWK trust anchor for a test signing key), so integration tests can
+ * drive every refusal and read back the audit records, captured logs and files it left behind.
+ */
+import assert from "node:assert/strict";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { generateAgentToken, generateId, hashToken } from "../../src/agents.js";
+import type { AuditRecord } from "../../src/audit/record.js";
+import { listAuditFiles } from "../../src/audit/files.js";
+import { resolveHome, type HomePaths } from "../../src/config/home.js";
+import type { BackendEntry, ConfigFile, RouteEntry } from "../../src/config/schema.js";
+import { readConfigFile, writeConfigFile } from "../../src/config/store.js";
+import { makeDevAttestation, type DevAttestation } from "../../src/dev/attest.js";
+import { devKeyInfo, type DevKey } from "../../src/dev/keys.js";
+import { createCa, writeCa } from "../../src/mitm/ca.js";
+import { startProxy, type RunningProxy } from "../../src/proxy/app.js";
+import {
+  agentRequest,
+  type AgentRequestOptions,
+  type AgentResponse,
+  type TunnelOptions,
+} from "./agent-client.js";
+import { attestationClaims, signToken, type TestKey } from "./tokens.js";
+import { startUpstream, type RecordedRequest, type Upstream } from "./upstream.js";
+
+export const API_HOST = "api.example.test";
+
+/** A route in harness terms; unset fields take the defaults noted. */
+export interface HarnessRoute {
+  path: string;
+  /** Default API_HOST; every route host resolves to the upstream. */
+  host?: string;
+  /** Agent name; default the first agent. */
+  agent?: string;
+  methods?: string[];
+  /** Default "demo-env" (an env backend). */
+  backend?: string;
+  /** Default "DEMO_KEY", whose value is the canary. */
+  secret?: string;
+  inject?: string;
+  binding?: RouteEntry["binding"];
+  /** Trust the upstream's test CA (default true). */
+  upstreamCa?: boolean;
+  allowPlaintext?: boolean;
+}
+
+export interface HarnessOptions {
+  /** Agent names; default ["agent-a"]. The first is `agent`. */
+  agents?: string[];
+  /** Default DEFAULT_ROUTES. */
+  routes?: HarnessRoute[];
+  /** Backends besides "demo-env". */
+  backends?: BackendEntry[];
+  proxy?: ConfigFile["proxy"];
+  /** Extra environment for backends (DEMO_KEY is always the canary). */
+  env?: Record<string, string>;
+  nowMs?: () => number;
+}
+
+export interface HarnessAgent {
+  id: string;
+  name: string;
+  token: string;
+}
+
+/** A response plus the upstream requests recorded while it was in flight. */
+export type HarnessResponse = AgentResponse & { upstreamRequests: RecordedRequest[] };
+
+export const DEFAULT_ROUTES: HarnessRoute[] = [
+  { path: "/v1/*", methods: ["GET", "POST"] },
+  { path: "/sse" },
+  { path: "/stream" },
+  { path: "/slow-head" },
+  { path: "/status/*" },
+];
+
+export interface Harness {
+  readonly proxyPort: number;
+  /** The Vault MITM CA (what agents trust). */
+  readonly caPem: string;
+  readonly upstream: Upstream;
+  readonly agent: HarnessAgent;
+  readonly agents: Readonly<Record<string, HarnessAgent>>;
+  /** The credential value the env backend releases. */
+  readonly canary: string;
+  readonly home: HomePaths;
+  /** Captured log lines (JSON). */
+  readonly logs: string[];
+  /** Every attestation this harness minted, and every response `request` returned. */
+  readonly minted: string[];
+  readonly responses: AgentResponse[];
+  readonly key: TestKey;
+  nowMs(): number;
+  /** `https://api.example.test<path>`. */
+  url(path: string): string;
+  /** Signs Sign-shaped claims for the first agent (overrides win) with the anchored key. */
+  sign(claims?: Record<string, unknown>, header?: Record<string, unknown>): Promise<string>;
+  /** A dev attestation; with method and url, bound to them through X-Sigil-Intent. */
+  attest(opts?: {
+    method?: string;
+    url?: string;
+    bodySha256?: string;
+    agentName?: string;
+  }): DevAttestation;
+  /** Sends through the proxy as the first agent to API_HOST unless overridden. */
+  request(opts: Partial<AgentRequestOptions>): Promise<HarnessResponse>;
+  /** `request` with a fresh attestation and intent bound to this method and path. */
+  attested(opts: Partial<AgentRequestOptions>): Promise<HarnessResponse>;
+  /** Tunnel options for the first agent to API_HOST. */
+  tunnel(overrides?: Partial<TunnelOptions>): TunnelOptions;
+  readAudit(): Promise<AuditRecord[]>;
+  waitForAudit(pred: (r: AuditRecord) => boolean, timeoutMs?: number): Promise<AuditRecord>;
+  /** Asserts status, X-Sigil-Error, JSON body and a matching `deny` record; returns requestId. */
+  expectDenied(res: HarnessResponse, status: number, code: string): Promise<string>;
+  /** Rewrites the config file and waits until the proxy has reloaded it. */
+  updateConfig(mutate: (cfg: ConfigFile) => void): Promise<void>;
+  stopProxy(drainMs?: number): Promise<void>;
+  restartProxy(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
+  const root = await mkdtemp(join(tmpdir(), "sigil-proxy-"));
+  await chmod(root, 0o700);
+  const home = resolveHome(root, {});
+  const nowMs = opts.nowMs ?? Date.now;
+  const canary = `canary-${randomBytes(16).toString("hex")}`;
+  const upstream = await startUpstream();
+  const upstreamCaFile = join(root, "upstream-ca.pem");
+  await writeFile(upstreamCaFile, upstream.caPem);
+  const ca = createCa();
+  await writeCa(home.caDir, ca);
+  const { dev, test } = makeKey();
+  const info = devKeyInfo(dev);
+
+  const agents: Record<string, HarnessAgent> = {};
+  for (const name of opts.agents ?? ["agent-a"]) {
+    agents[name] = { id: generateId("agt"), name, token: generateAgentToken() };
+  }
+  const first = Object.values(agents)[0]!;
+  const routes = opts.routes ?? DEFAULT_ROUTES;
+  const cfg: ConfigFile = {
+    version: 1,
+    proxy: opts.proxy ?? {},
+    anchors: [
+      {
+        kid: dev.kid,
+        fingerprint: info.fingerprint,
+        issuers: ["sigil-core"],
+        audience: "sigil-sign",
+        jwk: info.publicJwk,
+      },
+    ],
+    agents: Object.values(agents).map((a) => ({
+      id: a.id,
+      name: a.name,
+      token_sha256: hashToken(a.token),
+      created_at: new Date(nowMs()).toISOString(),
+    })),
+    backends: [{ name: "demo-env", kind: "env", options: {} }, ...(opts.backends ?? [])],
+    routes: routes.map((r) => ({
+      id: generateId("rt"),
+      agent_id: (r.agent ? agents[r.agent] : first)!.id,
+      host: r.host ?? API_HOST,
+      path: r.path,
+      ...(r.methods ? { methods: r.methods } : {}),
+      backend: r.backend ?? "demo-env",
+      secret: r.secret ?? "DEMO_KEY",
+      inject: r.inject ?? "header:Authorization=Bearer {value}",
+      binding: r.binding ?? "optional",
+      ...(r.upstreamCa === false ? {} : { upstream_ca: upstreamCaFile }),
+      ...(r.allowPlaintext ? { allow_plaintext: true } : {}),
+    })),
+  };
+  writeConfigFile(home.config, cfg);
+
+  const resolve: Record<string, string> = {};
+  for (const r of routes) resolve[`${r.host ?? API_HOST}:443`] = `127.0.0.1:${upstream.port}`;
+  const logs: string[] = [];
+  const start = () =>
+    startProxy({
+      home,
+      listen: "127.0.0.1:0",
+      resolve,
+      logger: { log: (level, msg, fields) => logs.push(JSON.stringify({ level, msg, ...fields })) },
+      env: { DEMO_KEY: canary, ...opts.env },
+      nowMs,
+    });
+  let proxy: RunningProxy | undefined = await start();
+  const minted: string[] = [];
+  const responses: AgentResponse[] = [];
+
+  const h: Harness = {
+    get proxyPort() {
+      return proxy?.address.port ?? 0;
+    },
+    caPem: ca.certPem,
+    upstream,
+    agent: first,
+    agents,
+    canary,
+    home,
+    logs,
+    minted,
+    responses,
+    key: test,
+    nowMs,
+    url: (path) => `https://${API_HOST}${path}`,
+    async sign(claims = {}, header) {
+      const iat = Math.floor(nowMs() / 1000);
+      const token = await signToken(
+        test,
+        attestationClaims(iat, { agentId: first.name, ...claims }),
+        header,
+      );
+      minted.push(token);
+      return token;
+    },
+    attest(a = {}) {
+      const out = makeDevAttestation({
+        key: dev,
+        agentName: a.agentName ?? first.name,
+        nowMs: nowMs(),
+        ...a,
+      });
+      minted.push(out.attestation);
+      return out;
+    },
+    tunnel: (o = {}) => ({
+      proxyPort: h.proxyPort,
+      token: first.token,
+      host: API_HOST,
+      ca: ca.certPem,
+      ...o,
+    }),
+    async request(o) {
+      const before = upstream.requests.length;
+      const res = await agentRequest({ ...h.tunnel(), ...o });
+      responses.push(res);
+      return { ...res, upstreamRequests: upstream.requests.slice(before) };
+    },
+    attested(o) {
+      const method = o.method ?? "GET";
+      const path = o.path ?? "/";
+      const { attestation, intent } = h.attest({ method, url: h.url(path) });
+      const headers = {
+        "x-sigil-attestation": attestation,
+        "x-sigil-intent": intent!,
+        ...o.headers,
+      };
+      return h.request({ ...o, method, path, headers });
+    },
+    readAudit: () => readAudit(home.auditDir),
+    async waitForAudit(pred, timeoutMs = 3000) {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const hit = (await readAudit(home.auditDir)).find(pred);
+        if (hit) return hit;
+        if (Date.now() > until) throw new Error("expected audit record did not appear");
+        await sleep(20);
+      }
+    },
+    async expectDenied(res, status, code) {
+      const requestId = expectErrorResponse(res, status, code);
+      assert.deepEqual(res.upstreamRequests, [], "the upstream must see nothing");
+      const deny = await h.waitForAudit((r) => r.type === "deny" && r["requestId"] === requestId);
+      assert.equal(deny["code"], code);
+      return requestId;
+    },
+    async updateConfig(mutate) {
+      const reloads = () => logs.filter((l) => l.includes('"config reloaded"')).length;
+      const before = reloads();
+      const next = readConfigFile(home.config);
+      mutate(next);
+      writeConfigFile(home.config, next);
+      const until = Date.now() + 3000;
+      while (reloads() === before) {
+        if (Date.now() > until) throw new Error("the proxy did not reload the config");
+        await sleep(20);
+      }
+    },
+    async stopProxy(drainMs = 2000) {
+      const p = proxy;
+      proxy = undefined;
+      if (p) await bounded(p.stop("test", drainMs), drainMs + 3000);
+    },
+    async restartProxy() {
+      await h.stopProxy();
+      proxy = await start();
+    },
+    async stop() {
+      await h.stopProxy().catch(() => undefined);
+      await bounded(upstream.close(), 3000).catch(() => undefined);
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+  return h;
+}
+
+/** Asserts the §4 refusal shape and returns the body's requestId. */
+export function expectErrorResponse(res: AgentResponse, status: number, code: string): string {
+  assert.equal(res.status, status, `status (body ${res.body.toString("utf8").slice(0, 200)})`);
+  assert.equal(res.headers["x-sigil-error"], code);
+  const body = JSON.parse(res.body.toString("utf8")) as { error: Record<string, unknown> };
+  assert.deepEqual(Object.keys(body), ["error"]);
+  assert.deepEqual(Object.keys(body.error).sort(), ["code", "message", "requestId"]);
+  assert.equal(body.error["code"], code);
+  assert.equal(typeof body.error["message"], "string");
+  assert.match(String(body.error["requestId"]), /^[0-9a-f-]{36}$/);
+  return body.error["requestId"] as string;
+}
+
+/** Every record of the audit log, in chain order. */
+export async function readAudit(dir: string): Promise<AuditRecord[]> {
+  const out: AuditRecord[] = [];
+  for (const f of await listAuditFiles(dir)) {
+    for (const line of (await readFile(f.path, "utf8")).split("\n")) {
+      if (line !== "") out.push(JSON.parse(line) as AuditRecord);
+    }
+  }
+  return out;
+}
+
+/** One Ed25519 key seen both as the product's DevKey and as the test helpers' TestKey. */
+function makeKey(): { dev: DevKey; test: TestKey } {
+  const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+  const { x, d } = privateKey.export({ format: "jwk" }) as { x: string; d: string };
+  const kid = `harness-${randomBytes(4).toString("hex")}`;
+  return {
+    dev: { kid, privateKey, jwk: { kty: "OKP", crv: "Ed25519", x, d, kid } },
+    test: { kid, privateKey, publicKey, publicJwk: { kty: "OKP", crv: "Ed25519", x, kid } },
+  };
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Resolves when `p` settles or after `ms`, whichever is first: teardown never hangs a test run. */
+function bounded(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const cap = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([p.then(() => undefined), cap]).finally(() => clearTimeout(timer));
+}
