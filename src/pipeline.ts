@@ -18,6 +18,7 @@ import { readBodyLimited } from "./proxy/body.js";
 import { createDeadline, type Deadline } from "./proxy/deadline.js";
 import { outboundHeaders } from "./proxy/headers.js";
 import { recordDeny, type DenyInfo } from "./proxy/refuse.js";
+import { createRedactor, credentialNeedles, type Redactor } from "./proxy/redact.js";
 import { sendError } from "./proxy/respond.js";
 import type { Runtime, RuntimeState } from "./proxy/runtime.js";
 import { streamResponse } from "./proxy/stream-response.js";
@@ -49,6 +50,7 @@ export async function handleRequest(
   const deadline = createDeadline(state.config.proxy.deadlineMs);
   rt.inflight++;
   let cred: Credential | undefined;
+  let redactor: Redactor | undefined;
   let release: AuditRecord | undefined;
   try {
     const gate = await authorize(rt, state, scope, req, info, deadline);
@@ -65,10 +67,11 @@ export async function handleRequest(
       headers: outboundHeaders(req.rawHeaders),
     };
     gate.route.injector.apply(out, cred);
+    redactor = createRedactor(credentialNeedles(cred));
     await streamResponse(
       rt,
       state,
-      { scope, route: gate.route, out, body: gate.body ?? req },
+      { scope, route: gate.route, out, body: gate.body ?? req, redactor },
       {
         req,
         res,
@@ -94,6 +97,7 @@ export async function handleRequest(
   } finally {
     deadline.clear();
     rt.inflight--;
+    redactor?.wipe();
     if (cred) {
       cred.release().catch(() => {
         rt.logger.log("error", "credential release failed", { requestId: info.requestId });
@@ -238,6 +242,8 @@ export async function writeOutcome(
     bytesIn?: number;
     bytesOut?: number;
     durationMs?: number;
+    /** Credential occurrences masked in the response (see proxy/redact.ts). */
+    redacted?: number;
   },
 ): Promise<void> {
   try {
@@ -250,6 +256,7 @@ export async function writeOutcome(
       bytesOut: fields.bytesOut ?? 0,
       durationMs: fields.durationMs ?? 0,
       ...(fields.error !== undefined ? { error: fields.error } : {}),
+      ...(fields.redacted ? { redacted: fields.redacted } : {}),
     });
   } catch {
     rt.logger.log("error", "outcome record could not be written", { requestId });

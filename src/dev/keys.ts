@@ -49,11 +49,7 @@ export async function loadOrCreateDevKey(path: string): Promise<DevKey> {
   }
   const { privateKey } = generateKeyPairSync("ed25519");
   const exported = privateKey.export({ format: "jwk" }) as { x: string; d: string };
-  const kid =
-    "dev-" +
-    Buffer.from(await jwkThumbprint({ kty: "OKP", crv: "Ed25519", x: exported.x }), "base64url")
-      .toString("hex")
-      .slice(0, 12);
+  const kid = await devKid(exported.x);
   const jwk: DevKeyJwk = { kty: "OKP", crv: "Ed25519", x: exported.x, d: exported.d, kid };
   if (await publishExclusive(path, JSON.stringify(jwk, null, 2) + "\n")) {
     return { kid, jwk, privateKey };
@@ -67,7 +63,10 @@ export async function loadDevKey(path: string): Promise<DevKey> {
   try {
     const info = await stat(path);
     if (process.platform !== "win32" && (info.mode & 0o077) !== 0) {
-      throw new SigilError("ERR_IO", `dev key file ${path} is readable by others; chmod 600 it`);
+      throw new SigilError(
+        "ERR_IO",
+        `dev key file ${path} is accessible by group or others; chmod 600 it`,
+      );
     }
     text = await readFile(path, "utf8");
   } catch (err) {
@@ -96,6 +95,12 @@ export function devKeyInfo(key: DevKey): DevKeyInfo {
     publicJwk,
     jwks: { keys: [publicJwk] },
   };
+}
+
+/** "dev-" + the first 12 hex digits of the key's RFC 7638 thumbprint. */
+async function devKid(x: string): Promise<string> {
+  const thumbprint = await jwkThumbprint({ kty: "OKP", crv: "Ed25519", x });
+  return "dev-" + Buffer.from(thumbprint, "base64url").toString("hex").slice(0, 12);
 }
 
 function parseKeyFile(text: string, path: string): Record<string, unknown> {

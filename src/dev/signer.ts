@@ -24,7 +24,7 @@ const MAX_BODY_BYTES = 64 * 1024;
 const MAX_NAME_LENGTH = 256;
 const TX_COMMIT = /^[0-9a-f]{64}$/;
 
-class BadRequest extends Error {
+class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
@@ -46,7 +46,7 @@ export function createDevSigner(options: DevSignerOptions): DevSignerHandler {
       res.setHeader("Cache-Control", "no-store");
       return send(res, 200, jwks);
     }
-    if (path !== "/v1/authorize") return sendError(res, new BadRequest(404, "not found"));
+    if (path !== "/v1/authorize") return sendError(res, new HttpError(404, "not found"));
     if (req.method !== "POST") return sendMethodNotAllowed(res, "POST");
     readBody(req)
       .then((body) => {
@@ -65,30 +65,29 @@ export function createDevSigner(options: DevSignerOptions): DevSignerHandler {
   };
 }
 
-/** Validates Sign's request shape and signs; throws BadRequest for anything malformed. */
+/** Validates Sign's request shape and signs; throws HttpError (400) for anything malformed. */
 function authorize(key: DevKey, body: Buffer, nowMs: number): string {
   let req: Record<string, unknown>;
   try {
     req = parseJsonObjectBytes(body);
   } catch (err) {
-    if (err instanceof StrictJsonError) throw new BadRequest(400, `request body ${err.message}`);
+    if (err instanceof StrictJsonError) throw new HttpError(400, `request body ${err.message}`);
     throw err;
   }
   const { agentId, framework, txCommit, intent, chainId } = req;
-  if (!isName(agentId)) throw new BadRequest(400, "agentId must be a non-empty string");
-  if (!isName(framework)) throw new BadRequest(400, "framework must be a non-empty string");
+  if (!isName(agentId)) throw new HttpError(400, "agentId must be a non-empty string");
+  if (!isName(framework)) throw new HttpError(400, "framework must be a non-empty string");
   if (typeof txCommit !== "string" || !TX_COMMIT.test(txCommit)) {
-    throw new BadRequest(400, "txCommit must be 64 lowercase hex characters");
+    throw new HttpError(400, "txCommit must be 64 lowercase hex characters");
   }
   if (chainId !== undefined && typeof chainId !== "number" && typeof chainId !== "string") {
-    throw new BadRequest(400, "chainId must be a number or a string");
+    throw new HttpError(400, "chainId must be a number or a string");
   }
   if (intent !== undefined) {
     if (typeof intent !== "object" || intent === null || Array.isArray(intent)) {
-      throw new BadRequest(400, "intent must be a JSON object");
+      throw new HttpError(400, "intent must be a JSON object");
     }
-    if (pgCommit(intent) !== txCommit)
-      throw new BadRequest(400, "txCommit is not pgCommit(intent)");
+    if (pgCommit(intent) !== txCommit) throw new HttpError(400, "txCommit is not pgCommit(intent)");
   }
   return signAttestation(key, { agentId, framework, txCommit, iat: Math.floor(nowMs / 1000) });
 }
@@ -106,7 +105,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
       if (total > MAX_BODY_BYTES) {
         req.removeAllListeners("data");
         req.resume(); // discard the rest; the 413 goes out with Connection: close
-        reject(new BadRequest(413, "request body exceeds 64 KiB"));
+        reject(new HttpError(413, "request body exceeds 64 KiB"));
         return;
       }
       chunks.push(chunk);
@@ -118,11 +117,11 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 function sendMethodNotAllowed(res: ServerResponse, allow: string): void {
   res.setHeader("Allow", allow);
-  sendError(res, new BadRequest(405, "method not allowed"));
+  sendError(res, new HttpError(405, "method not allowed"));
 }
 
 function sendError(res: ServerResponse, err: unknown): void {
-  const known = err instanceof BadRequest;
+  const known = err instanceof HttpError;
   const status = known ? err.status : 500;
   if (status === 413) res.setHeader("Connection", "close");
   const message = known ? err.message : "internal error";

@@ -114,7 +114,7 @@ export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
     async () => {
       const next = load();
       runtime.state = await buildState(next, runtime.state, { env: opts.env, nowMs });
-      await audit.append({ type: "config", hash: next.hash }).catch(() => undefined);
+      await audit.append({ type: "config", configHash: next.hash }).catch(() => undefined);
       opts.logger.log("info", "config reloaded", { hash: next.hash });
     },
     (reason) =>

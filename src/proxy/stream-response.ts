@@ -4,7 +4,9 @@
  * under an idle timeout. The `outcome` record closes the request: status, bytes, duration, error.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Readable } from "node:stream";
+import type { Readable, Transform } from "node:stream";
+import { decoderFor, withoutEncodingHeaders } from "./decode.js";
+import type { Redactor } from "./redact.js";
 import type { AuditRecord } from "../audit/record.js";
 import type { CompiledRoute } from "../config/compile.js";
 import type { OutboundRequest } from "../inject/injector.js";
@@ -18,6 +20,8 @@ export interface Prepared {
   route: CompiledRoute;
   out: OutboundRequest;
   body: Readable | Buffer;
+  /** Masks the credential in whatever the upstream sends back. */
+  redactor: Redactor;
 }
 
 export interface Exchange {
@@ -57,24 +61,42 @@ export async function streamResponse(
   );
   x.deadline.clear();
   const status = upstream.statusCode ?? 502;
-  x.res.writeHead(status, upstream.statusMessage, responseHeaders(upstream.rawHeaders));
+  const bodyless = x.req.method === "HEAD" || status === 204 || status === 304;
+  let decoder;
+  try {
+    decoder = bodyless ? undefined : decoderFor(upstream.headers["content-encoding"]);
+  } catch (err) {
+    upstream.destroy();
+    throw err;
+  }
+  let headers = responseHeaders(upstream.rawHeaders);
+  if (decoder) headers = withoutEncodingHeaders(headers);
+  x.res.writeHead(status, upstream.statusMessage, p.redactor.headers(headers));
   x.res.flushHeaders();
   let bytesOut = 0;
-  const error = await pipeBody(upstream, x.res, state.config.proxy.idleTimeoutMs, (n) => {
-    bytesOut += n;
-  });
+  const error = await pipeBody(
+    upstream,
+    decoder ? [decoder, p.redactor.body()] : [p.redactor.body()],
+    x.res,
+    state.config.proxy.idleTimeoutMs,
+    (n) => {
+      bytesOut += n;
+    },
+  );
   await writeOutcome(rt, x.release, x.requestId, {
     status,
     bytesIn,
     bytesOut,
     durationMs: Math.round(performance.now() - started),
     ...(error ? { error } : {}),
+    ...(p.redactor.masked > 0 ? { redacted: p.redactor.masked } : {}),
   });
 }
 
 /** Pipes the body; resolves with an error code when the stream failed, undefined when complete. */
 function pipeBody(
   upstream: IncomingMessage,
+  filters: Transform[],
   res: ServerResponse,
   idleMs: number,
   count: (n: number) => void,
@@ -100,12 +122,17 @@ function pipeBody(
       clearTimeout(idle);
       idle = setTimeout(onIdle, idleMs);
     });
-    upstream.on("end", () => res.once("finish", () => finish()));
     upstream.on("error", () => finish("ERR_UPSTREAM_FAILED"));
     upstream.on("aborted", () => finish("ERR_UPSTREAM_FAILED"));
+    res.on("finish", () => finish());
     res.on("close", () => {
       if (!res.writableFinished) finish("ERR_CLIENT_ABORTED");
     });
-    upstream.pipe(res);
+    let stream: Readable = upstream;
+    for (const f of filters) {
+      f.on("error", () => finish("ERR_UPSTREAM_FAILED"));
+      stream = stream.pipe(f);
+    }
+    stream.pipe(res);
   });
 }

@@ -95,8 +95,8 @@ export interface Harness {
   readonly responses: AgentResponse[];
   readonly key: TestKey;
   nowMs(): number;
-  /** `https://api.example.test<path>`. */
-  url(path: string): string;
+  /** `https://<host, default API_HOST><path>`. */
+  url(path: string, host?: string): string;
   /** Signs Sign-shaped claims for the first agent (overrides win) with the anchored key. */
   sign(claims?: Record<string, unknown>, header?: Record<string, unknown>): Promise<string>;
   /** A dev attestation; with method and url, bound to them through X-Sigil-Intent. */
@@ -108,7 +108,7 @@ export interface Harness {
   }): DevAttestation;
   /** Sends through the proxy as the first agent to API_HOST unless overridden. */
   request(opts: Partial<AgentRequestOptions>): Promise<HarnessResponse>;
-  /** `request` with a fresh attestation and intent bound to this method and path. */
+  /** `request` with a fresh attestation and intent bound to this method, host and path. */
   attested(opts: Partial<AgentRequestOptions>): Promise<HarnessResponse>;
   /** Tunnel options for the first agent to API_HOST. */
   tunnel(overrides?: Partial<TunnelOptions>): TunnelOptions;
@@ -209,7 +209,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     responses,
     key: test,
     nowMs,
-    url: (path) => `https://${API_HOST}${path}`,
+    url: (path, host = API_HOST) => `https://${host}${path}`,
     async sign(claims = {}, header) {
       const iat = Math.floor(nowMs() / 1000);
       const token = await signToken(
@@ -246,7 +246,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     attested(o) {
       const method = o.method ?? "GET";
       const path = o.path ?? "/";
-      const { attestation, intent } = h.attest({ method, url: h.url(path) });
+      const { attestation, intent } = h.attest({ method, url: h.url(path, o.host) });
       const headers = {
         "x-sigil-attestation": attestation,
         "x-sigil-intent": intent!,

@@ -1,0 +1,106 @@
+/**
+ * Response redaction: an upstream endpoint that echoes request headers (debug endpoints, error
+ * messages) would hand the injected credential to the agent. Every occurrence of a credential's
+ * bytes in the response headers and body is overwritten with `*` of the same length, so lengths
+ * and framing stay valid. The body filter holds back only a tail that could still be the start of
+ * a credential, so server-sent events keep flowing event by event.
+ */
+import { Transform, type TransformCallback } from "node:stream";
+import type { Credential } from "../backends/backend.js";
+
+/** Shorter values are not scanned for: masking them would corrupt ordinary responses. */
+const MIN_NEEDLE_BYTES = 8;
+const STAR = 0x2a;
+
+export interface Redactor {
+  /** Raw header array with credential bytes masked in values. */
+  headers(raw: readonly string[]): string[];
+  /** A stream filter masking credential bytes in the body. */
+  body(): Transform;
+  /** Zeroes the redactor's own copies of the credential bytes. */
+  wipe(): void;
+  /** Number of occurrences masked so far (for the outcome record). */
+  readonly masked: number;
+}
+
+/** The byte strings to look for: each field, and the encodings injectors put on the wire. */
+export function credentialNeedles(cred: Credential): Buffer[] {
+  const out: Buffer[] = [];
+  const add = (b: Buffer) => {
+    if (b.length >= MIN_NEEDLE_BYTES && !out.some((o) => o.equals(b))) out.push(b);
+  };
+  for (const value of cred.fields.values()) {
+    add(Buffer.from(value));
+    const text = value.toString("utf8");
+    const encoded = encodeURIComponent(text);
+    if (encoded !== text) add(Buffer.from(encoded, "utf8"));
+  }
+  const user = cred.fields.get("username");
+  const pass = cred.fields.get("password");
+  if (user && pass) {
+    const pair = Buffer.concat([user, Buffer.from(":"), pass]);
+    add(Buffer.from(pair.toString("base64"), "latin1"));
+    pair.fill(0);
+  }
+  return out;
+}
+
+export function createRedactor(needles: Buffer[]): Redactor {
+  const longest = needles.reduce((m, n) => Math.max(m, n.length), 0);
+  let masked = 0;
+
+  function maskAll(buf: Buffer): void {
+    for (const needle of needles) {
+      for (let i = buf.indexOf(needle); i >= 0; i = buf.indexOf(needle, i + needle.length)) {
+        buf.fill(STAR, i, i + needle.length);
+        masked++;
+      }
+    }
+  }
+
+  /** Length of the longest suffix of `buf` that is a proper prefix of some needle. */
+  function pendingTail(buf: Buffer): number {
+    const max = Math.min(buf.length, longest - 1);
+    for (let len = max; len > 0; len--) {
+      const tail = buf.subarray(buf.length - len);
+      if (needles.some((n) => n.length > len && n.subarray(0, len).equals(tail))) return len;
+    }
+    return 0;
+  }
+
+  return {
+    get masked() {
+      return masked;
+    },
+    headers(raw) {
+      if (needles.length === 0) return [...raw];
+      return raw.map((v, i) => {
+        if (i % 2 === 0) return v;
+        const buf = Buffer.from(v, "latin1");
+        const before = masked;
+        maskAll(buf);
+        return masked === before ? v : buf.toString("latin1");
+      });
+    },
+    body() {
+      let carry: Buffer = Buffer.alloc(0);
+      return new Transform({
+        transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback) {
+          if (needles.length === 0) return done(null, chunk);
+          const buf = carry.length ? Buffer.concat([carry, chunk]) : Buffer.from(chunk);
+          maskAll(buf);
+          const hold = pendingTail(buf);
+          carry = Buffer.from(buf.subarray(buf.length - hold));
+          const out = buf.subarray(0, buf.length - hold);
+          done(null, out.length ? out : undefined);
+        },
+        flush(done: TransformCallback) {
+          done(null, carry.length ? carry : undefined);
+        },
+      });
+    },
+    wipe() {
+      for (const n of needles) n.fill(0);
+    },
+  };
+}
