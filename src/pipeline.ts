@@ -247,17 +247,20 @@ export async function writeOutcome(
   },
 ): Promise<void> {
   try {
-    await rt.audit.append({
-      type: "outcome",
-      requestId,
-      release: release.hash,
-      status: fields.status,
-      bytesIn: fields.bytesIn ?? 0,
-      bytesOut: fields.bytesOut ?? 0,
-      durationMs: fields.durationMs ?? 0,
-      ...(fields.error !== undefined ? { error: fields.error } : {}),
-      ...(fields.redacted ? { redacted: fields.redacted } : {}),
-    });
+    await rt.audit.append(
+      {
+        type: "outcome",
+        requestId,
+        release: release.hash,
+        status: fields.status,
+        bytesIn: fields.bytesIn ?? 0,
+        bytesOut: fields.bytesOut ?? 0,
+        durationMs: fields.durationMs ?? 0,
+        ...(fields.error !== undefined ? { error: fields.error } : {}),
+        ...(fields.redacted ? { redacted: fields.redacted } : {}),
+      },
+      { lazy: true },
+    );
   } catch {
     rt.logger.log("error", "outcome record could not be written", { requestId });
   }

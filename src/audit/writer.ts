@@ -35,13 +35,25 @@ export interface AuditWriterStats {
   failedBatches: number;
 }
 
+export interface AppendOptions {
+  /**
+   * A lazy record (an `outcome`, a `deny`) does not start a batch of its own: it rides with the
+   * next batch, or is flushed after at most LAZY_FLUSH_MS. Its promise still resolves only once it
+   * is durable. Records that gate a credential (`release`) are never lazy.
+   */
+  lazy?: boolean;
+}
+
+/** Longest a lazy record waits for company before it is flushed on its own. */
+export const LAZY_FLUSH_MS = 5;
+
 /** The single writer of an audit directory. */
 export interface AuditWriter {
   /**
    * Appends a record and resolves with it once it is fdatasync'd. Rejects with SigilError
    * `ERR_AUDIT_UNAVAILABLE` when it could not be made durable (the caller must then refuse).
    */
-  append(input: AuditInput): Promise<AuditRecord>;
+  append(input: AuditInput, opts?: AppendOptions): Promise<AuditRecord>;
   /** The last durable record, or null for an empty log. */
   readonly head: ChainHead | null;
   stats(): AuditWriterStats;
@@ -86,6 +98,7 @@ class GroupCommitWriter implements AuditWriter {
   #head: ChainHead | null;
   #queue: Pending[] = [];
   #draining: Promise<void> | null = null;
+  #lazyTimer: NodeJS.Timeout | null = null;
   #broken = false;
   #closed = false;
   #stats: AuditWriterStats = { batches: 0, records: 0, failedBatches: 0 };
@@ -106,7 +119,7 @@ class GroupCommitWriter implements AuditWriter {
     return { ...this.#stats };
   }
 
-  append(input: AuditInput): Promise<AuditRecord> {
+  append(input: AuditInput, opts: AppendOptions = {}): Promise<AuditRecord> {
     if (this.#closed) return Promise.reject(unavailable("audit writer is closed"));
     if (this.#broken) return Promise.reject(unavailable());
     let fields: Record<string, unknown>;
@@ -119,12 +132,21 @@ class GroupCommitWriter implements AuditWriter {
     }
     return new Promise((resolve, reject) => {
       this.#queue.push({ fields, ts, resolve, reject });
-      this.#draining ??= this.#drain();
+      if (!opts.lazy) this.#draining ??= this.#drain();
+      else if (!this.#draining && !this.#lazyTimer) {
+        this.#lazyTimer = setTimeout(() => {
+          this.#lazyTimer = null;
+          this.#draining ??= this.#drain();
+        }, LAZY_FLUSH_MS);
+      }
     });
   }
 
   async close(): Promise<void> {
     this.#closed = true;
+    if (this.#lazyTimer) clearTimeout(this.#lazyTimer);
+    this.#lazyTimer = null;
+    if (this.#queue.length > 0) this.#draining ??= this.#drain();
     await this.#draining;
     const segment = this.#segment;
     this.#segment = null;
@@ -144,9 +166,9 @@ class GroupCommitWriter implements AuditWriter {
     let segment: segments.Segment | null = null;
     let attempted = false;
     try {
-      await segments.assertDirWritable(this.#dir);
+      segments.assertDirWritable(this.#dir);
       segment = await this.#segmentWithRoom();
-      await segments.assertSegmentWritable(segment);
+      segments.assertSegmentWritable(segment);
       const { accepted, records, data } = this.#seal(batch);
       batch = accepted;
       if (accepted.length === 0) return;

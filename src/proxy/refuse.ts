@@ -50,7 +50,7 @@ export async function recordDeny(rt: Runtime, err: SigilError, info: DenyInfo): 
     timer = setTimeout(resolve, DENY_WAIT_MS);
   });
   try {
-    await Promise.race([rt.audit.append(record).then(() => undefined), wait]);
+    await Promise.race([rt.audit.append(record, { lazy: true }).then(() => undefined), wait]);
   } catch {
     rt.logger.log("error", "deny record could not be written", { requestId: info.requestId });
   } finally {

@@ -42,6 +42,8 @@ export interface SpawnOptions {
   /** Extra environment for this child, on top of the session's minimal one. */
   readonly env?: Readonly<Record<string, string>>;
   readonly timeoutMs?: number;
+  /** Another `--home` for this one run (e.g. a copy of the session's home). */
+  readonly home?: string;
 }
 
 /** CLI and curl runs against one `--home`, with a shared transcript. */
@@ -104,7 +106,12 @@ export function createCliSession(home: string, workDir: string): CliSession {
     home,
     outputs,
     run: (args, opts = {}) =>
-      toCompletion(process.execPath, [CLI_MAIN, ...args, "--home", home], labelOf(args), opts),
+      toCompletion(
+        process.execPath,
+        [CLI_MAIN, ...args, "--home", opts.home ?? home],
+        labelOf(args),
+        opts,
+      ),
     curl: (args, opts = {}) => {
       if (!CURL) throw new Error("curl is not installed");
       return toCompletion(CURL, ["-q", ...args], "curl", opts);
@@ -113,7 +120,7 @@ export function createCliSession(home: string, workDir: string): CliSession {
       const label = labelOf(args);
       const { child, record, done } = launch(
         process.execPath,
-        [CLI_MAIN, ...args, "--home", home],
+        [CLI_MAIN, ...args, "--home", opts.home ?? home],
         label,
         opts,
       );

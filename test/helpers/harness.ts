@@ -11,10 +11,10 @@ import { join } from "node:path";
 import { generateAgentToken, generateId, hashToken } from "../../src/agents.js";
 import type { AuditRecord } from "../../src/audit/record.js";
 import { listAuditFiles } from "../../src/audit/files.js";
-import { resolveHome, type HomePaths } from "../../src/config/home.js";
+import { resolveHome } from "../../src/config/home.js";
 import type { BackendEntry, ConfigFile, RouteEntry } from "../../src/config/schema.js";
 import { readConfigFile, writeConfigFile } from "../../src/config/store.js";
-import { makeDevAttestation, type DevAttestation } from "../../src/dev/attest.js";
+import { makeDevAttestation } from "../../src/dev/attest.js";
 import { devKeyInfo, type DevKey } from "../../src/dev/keys.js";
 import { createCa, writeCa } from "../../src/mitm/ca.js";
 import { startProxy, type RunningProxy } from "../../src/proxy/app.js";
@@ -25,7 +25,7 @@ import {
   type TunnelOptions,
 } from "./agent-client.js";
 import { attestationClaims, signToken, type TestKey } from "./tokens.js";
-import { startUpstream, type RecordedRequest, type Upstream } from "./upstream.js";
+import { startUpstream, type RecordedRequest } from "./upstream.js";
 
 export const API_HOST = "api.example.test";
 
@@ -34,8 +34,6 @@ export interface HarnessRoute {
   path: string;
   /** Default API_HOST; every route host resolves to the upstream. */
   host?: string;
-  /** Agent name; default the first agent. */
-  agent?: string;
   methods?: string[];
   /** Default "demo-env" (an env backend). */
   backend?: string;
@@ -45,12 +43,11 @@ export interface HarnessRoute {
   binding?: RouteEntry["binding"];
   /** Trust the upstream's test CA (default true). */
   upstreamCa?: boolean;
-  allowPlaintext?: boolean;
 }
 
 export interface HarnessOptions {
-  /** Agent names; default ["agent-a"]. The first is `agent`. */
-  agents?: string[];
+  /** The agent's name (the attestations' agentId); default "agent-a". */
+  agentName?: string;
   /** Default DEFAULT_ROUTES. */
   routes?: HarnessRoute[];
   /** Backends besides "demo-env". */
@@ -59,12 +56,6 @@ export interface HarnessOptions {
   /** Extra environment for backends (DEMO_KEY is always the canary). */
   env?: Record<string, string>;
   nowMs?: () => number;
-}
-
-export interface HarnessAgent {
-  id: string;
-  name: string;
-  token: string;
 }
 
 /** A response plus the upstream requests recorded while it was in flight. */
@@ -78,52 +69,10 @@ export const DEFAULT_ROUTES: HarnessRoute[] = [
   { path: "/status/*" },
 ];
 
-export interface Harness {
-  readonly proxyPort: number;
-  /** The Vault MITM CA (what agents trust). */
-  readonly caPem: string;
-  readonly upstream: Upstream;
-  readonly agent: HarnessAgent;
-  readonly agents: Readonly<Record<string, HarnessAgent>>;
-  /** The credential value the env backend releases. */
-  readonly canary: string;
-  readonly home: HomePaths;
-  /** Captured log lines (JSON). */
-  readonly logs: string[];
-  /** Every attestation this harness minted, and every response `request` returned. */
-  readonly minted: string[];
-  readonly responses: AgentResponse[];
-  readonly key: TestKey;
-  nowMs(): number;
-  /** `https://<host, default API_HOST><path>`. */
-  url(path: string, host?: string): string;
-  /** Signs Sign-shaped claims for the first agent (overrides win) with the anchored key. */
-  sign(claims?: Record<string, unknown>, header?: Record<string, unknown>): Promise<string>;
-  /** A dev attestation; with method and url, bound to them through X-Sigil-Intent. */
-  attest(opts?: {
-    method?: string;
-    url?: string;
-    bodySha256?: string;
-    agentName?: string;
-  }): DevAttestation;
-  /** Sends through the proxy as the first agent to API_HOST unless overridden. */
-  request(opts: Partial<AgentRequestOptions>): Promise<HarnessResponse>;
-  /** `request` with a fresh attestation and intent bound to this method, host and path. */
-  attested(opts: Partial<AgentRequestOptions>): Promise<HarnessResponse>;
-  /** Tunnel options for the first agent to API_HOST. */
-  tunnel(overrides?: Partial<TunnelOptions>): TunnelOptions;
-  readAudit(): Promise<AuditRecord[]>;
-  waitForAudit(pred: (r: AuditRecord) => boolean, timeoutMs?: number): Promise<AuditRecord>;
-  /** Asserts status, X-Sigil-Error, JSON body and a matching `deny` record; returns requestId. */
-  expectDenied(res: HarnessResponse, status: number, code: string): Promise<string>;
-  /** Rewrites the config file and waits until the proxy has reloaded it. */
-  updateConfig(mutate: (cfg: ConfigFile) => void): Promise<void>;
-  stopProxy(drainMs?: number): Promise<void>;
-  restartProxy(): Promise<void>;
-  stop(): Promise<void>;
-}
+/** A running harness; members are documented where `startHarness` builds them. */
+export type Harness = Awaited<ReturnType<typeof startHarness>>;
 
-export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
+export async function startHarness(opts: HarnessOptions = {}) {
   const root = await mkdtemp(join(tmpdir(), "sigil-proxy-"));
   await chmod(root, 0o700);
   const home = resolveHome(root, {});
@@ -135,36 +84,28 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const ca = createCa();
   await writeCa(home.caDir, ca);
   const { dev, test } = makeKey();
-  const info = devKeyInfo(dev);
+  const { fingerprint, publicJwk } = devKeyInfo(dev);
+  const anchor = { kid: dev.kid, fingerprint, issuers: ["sigil-core"], jwk: publicJwk };
 
-  const agents: Record<string, HarnessAgent> = {};
-  for (const name of opts.agents ?? ["agent-a"]) {
-    agents[name] = { id: generateId("agt"), name, token: generateAgentToken() };
-  }
-  const first = Object.values(agents)[0]!;
+  const name = opts.agentName ?? "agent-a";
+  const agent = { id: generateId("agt"), name, token: generateAgentToken() };
   const routes = opts.routes ?? DEFAULT_ROUTES;
   const cfg: ConfigFile = {
     version: 1,
     proxy: opts.proxy ?? {},
-    anchors: [
+    anchors: [{ ...anchor, audience: "sigil-sign" }],
+    agents: [
       {
-        kid: dev.kid,
-        fingerprint: info.fingerprint,
-        issuers: ["sigil-core"],
-        audience: "sigil-sign",
-        jwk: info.publicJwk,
+        id: agent.id,
+        name,
+        token_sha256: hashToken(agent.token),
+        created_at: "2025-01-01T00:00:00Z",
       },
     ],
-    agents: Object.values(agents).map((a) => ({
-      id: a.id,
-      name: a.name,
-      token_sha256: hashToken(a.token),
-      created_at: new Date(nowMs()).toISOString(),
-    })),
     backends: [{ name: "demo-env", kind: "env", options: {} }, ...(opts.backends ?? [])],
     routes: routes.map((r) => ({
       id: generateId("rt"),
-      agent_id: (r.agent ? agents[r.agent] : first)!.id,
+      agent_id: agent.id,
       host: r.host ?? API_HOST,
       path: r.path,
       ...(r.methods ? { methods: r.methods } : {}),
@@ -173,7 +114,6 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       inject: r.inject ?? "header:Authorization=Bearer {value}",
       binding: r.binding ?? "optional",
       ...(r.upstreamCa === false ? {} : { upstream_ca: upstreamCaFile }),
-      ...(r.allowPlaintext ? { allow_plaintext: true } : {}),
     })),
   };
   writeConfigFile(home.config, cfg);
@@ -194,111 +134,119 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const minted: string[] = [];
   const responses: AgentResponse[] = [];
 
-  const h: Harness = {
+  const url = (path: string, host = API_HOST) => `https://${host}${path}`;
+  /** A dev attestation; with method and url, bound to them through X-Sigil-Intent. */
+  const attest = (a: { method?: string; url?: string; bodySha256?: string } = {}) => {
+    const out = makeDevAttestation({ key: dev, agentName: name, nowMs: nowMs(), ...a });
+    minted.push(out.attestation);
+    return out;
+  };
+  const tunnel = (o: Partial<TunnelOptions> = {}): TunnelOptions => ({
+    proxyPort: proxy?.address.port ?? 0,
+    token: agent.token,
+    host: API_HOST,
+    ca: ca.certPem,
+    ...o,
+  });
+  const request = async (o: Partial<AgentRequestOptions>): Promise<HarnessResponse> => {
+    const before = upstream.requests.length;
+    const res = await agentRequest({ ...tunnel(), ...o });
+    responses.push(res);
+    return { ...res, upstreamRequests: upstream.requests.slice(before) };
+  };
+  const audit = () => readAudit(home.auditDir);
+  const waitForAudit = async (pred: (r: AuditRecord) => boolean, timeoutMs = 3000) => {
+    for (const until = Date.now() + timeoutMs; ; await sleep(20)) {
+      const hit = (await audit()).find(pred);
+      if (hit) return hit;
+      if (Date.now() > until) throw new Error("expected audit record did not appear");
+    }
+  };
+  const stopProxy = async (drainMs = 2000) => {
+    const p = proxy;
+    proxy = undefined;
+    if (p) await bounded(p.stop("test", drainMs), drainMs + 3000);
+  };
+
+  return {
     get proxyPort() {
       return proxy?.address.port ?? 0;
     },
+    /** The Vault MITM CA (what agents trust). */
     caPem: ca.certPem,
     upstream,
-    agent: first,
-    agents,
+    agent,
+    /** The credential value the env backend releases. */
     canary,
     home,
+    /** Captured log lines (JSON), every attestation minted, every response `request` returned. */
     logs,
     minted,
     responses,
+    /** The anchored signing key, for hand-made tokens. */
     key: test,
     nowMs,
-    url: (path, host = API_HOST) => `https://${host}${path}`,
-    async sign(claims = {}, header) {
+    url,
+    attest,
+    tunnel,
+    /** Sends through the proxy as the agent to API_HOST unless overridden. */
+    request,
+    /** Signs Sign-shaped claims for the agent (overrides win) with the anchored key. */
+    async sign(claims: Record<string, unknown> = {}, header?: Record<string, unknown>) {
       const iat = Math.floor(nowMs() / 1000);
       const token = await signToken(
         test,
-        attestationClaims(iat, { agentId: first.name, ...claims }),
+        attestationClaims(iat, { agentId: name, ...claims }),
         header,
       );
       minted.push(token);
       return token;
     },
-    attest(a = {}) {
-      const out = makeDevAttestation({
-        key: dev,
-        agentName: a.agentName ?? first.name,
-        nowMs: nowMs(),
-        ...a,
-      });
-      minted.push(out.attestation);
-      return out;
-    },
-    tunnel: (o = {}) => ({
-      proxyPort: h.proxyPort,
-      token: first.token,
-      host: API_HOST,
-      ca: ca.certPem,
-      ...o,
-    }),
-    async request(o) {
-      const before = upstream.requests.length;
-      const res = await agentRequest({ ...h.tunnel(), ...o });
-      responses.push(res);
-      return { ...res, upstreamRequests: upstream.requests.slice(before) };
-    },
-    attested(o) {
+    /** `request` with a fresh attestation and intent bound to this method, host and path. */
+    attested(o: Partial<AgentRequestOptions>) {
       const method = o.method ?? "GET";
       const path = o.path ?? "/";
-      const { attestation, intent } = h.attest({ method, url: h.url(path, o.host) });
+      const { attestation, intent } = attest({ method, url: url(path, o.host) });
       const headers = {
         "x-sigil-attestation": attestation,
         "x-sigil-intent": intent!,
         ...o.headers,
       };
-      return h.request({ ...o, method, path, headers });
+      return request({ ...o, method, path, headers });
     },
-    readAudit: () => readAudit(home.auditDir),
-    async waitForAudit(pred, timeoutMs = 3000) {
-      const until = Date.now() + timeoutMs;
-      for (;;) {
-        const hit = (await readAudit(home.auditDir)).find(pred);
-        if (hit) return hit;
-        if (Date.now() > until) throw new Error("expected audit record did not appear");
-        await sleep(20);
-      }
-    },
-    async expectDenied(res, status, code) {
+    readAudit: audit,
+    waitForAudit,
+    /** Asserts status, X-Sigil-Error, JSON body, a silent upstream and a matching `deny` record. */
+    async expectDenied(res: HarnessResponse, status: number, code: string) {
       const requestId = expectErrorResponse(res, status, code);
       assert.deepEqual(res.upstreamRequests, [], "the upstream must see nothing");
-      const deny = await h.waitForAudit((r) => r.type === "deny" && r["requestId"] === requestId);
+      const deny = await waitForAudit((r) => r.type === "deny" && r["requestId"] === requestId);
       assert.equal(deny["code"], code);
       return requestId;
     },
-    async updateConfig(mutate) {
+    /** Rewrites the config file and waits until the proxy has reloaded it. */
+    async updateConfig(mutate: (cfg: ConfigFile) => void) {
       const reloads = () => logs.filter((l) => l.includes('"config reloaded"')).length;
       const before = reloads();
       const next = readConfigFile(home.config);
       mutate(next);
       writeConfigFile(home.config, next);
-      const until = Date.now() + 3000;
-      while (reloads() === before) {
+      for (const until = Date.now() + 1500; reloads() === before; await sleep(20)) {
         if (Date.now() > until) throw new Error("the proxy did not reload the config");
-        await sleep(20);
       }
     },
-    async stopProxy(drainMs = 2000) {
-      const p = proxy;
-      proxy = undefined;
-      if (p) await bounded(p.stop("test", drainMs), drainMs + 3000);
-    },
+    stopProxy,
     async restartProxy() {
-      await h.stopProxy();
+      await stopProxy();
       proxy = await start();
     },
+    /** Stops everything within a bounded time and removes the home directory. */
     async stop() {
-      await h.stopProxy().catch(() => undefined);
-      await bounded(upstream.close(), 3000).catch(() => undefined);
+      await stopProxy().catch(() => undefined);
+      await bounded(upstream.close(), 3000);
       await rm(root, { recursive: true, force: true });
     },
   };
-  return h;
 }
 
 /** Asserts the §4 refusal shape and returns the body's requestId. */

@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { startHarness, type Harness } from "../helpers/harness.js";
+import { agentRawRequest } from "../helpers/agent-client.js";
+import { API_HOST, startHarness, type Harness } from "../helpers/harness.js";
 import {
   attestationClaims,
   generateTestKey,
@@ -118,6 +119,18 @@ describe("attestation refusals", () => {
     });
   }
 
+  it("refuses an X-Sigil-Attestation header sent twice as ambiguous", async () => {
+    const { attestation } = h.attest();
+    const raw =
+      `GET /v1/x HTTP/1.1\r\nHost: ${API_HOST}\r\nX-Sigil-Attestation: ${attestation}\r\n` +
+      `X-Sigil-Attestation: ${attestation}\r\n\r\n`;
+    const seen = h.upstream.requests.length;
+    const res = await agentRawRequest({ ...h.tunnel(), raw });
+    h.responses.push(res);
+    const upstreamRequests = h.upstream.requests.slice(seen);
+    await h.expectDenied({ ...res, upstreamRequests }, 403, "ERR_ATTESTATION_INVALID");
+  });
+
   it("refuses an intent that is not the one the token commits to", async () => {
     const { attestation } = h.attest({ method: "GET", url: h.url("/v1/x") });
     const { intent: other } = h.attest({ method: "GET", url: h.url("/v1/x") });
@@ -168,5 +181,49 @@ describe("body binding limit", () => {
       headers: { "x-sigil-attestation": bound.attestation, "x-sigil-intent": bound.intent! },
     });
     await h.expectDenied(res, 413, "ERR_BODY_TOO_LARGE");
+  });
+});
+
+describe("attestation time checks against the proxy's injected clock", () => {
+  let h: Harness;
+  let offsetMs = 0;
+  before(async () => {
+    h = await startHarness({ nowMs: () => Date.now() + offsetMs });
+  });
+  after(() => h.stop());
+
+  const cases: [string, number][] = [
+    ["expired once the proxy's clock passes exp", 61_000],
+    ["issued in the future once the proxy's clock runs behind iat beyond the skew", -10_000],
+  ];
+  for (const [name, shiftMs] of cases) {
+    it(`refuses a token ${name}`, async () => {
+      offsetMs = 0;
+      const { attestation, intent } = h.attest({ method: "GET", url: h.url("/v1/x") });
+      offsetMs = shiftMs;
+      try {
+        const res = await h.request({
+          path: "/v1/x",
+          headers: { "x-sigil-attestation": attestation, "x-sigil-intent": intent! },
+        });
+        await h.expectDenied(res, 403, "ERR_ATTESTATION_EXPIRED");
+      } finally {
+        offsetMs = 0;
+      }
+    });
+  }
+
+  it("accepts a token within the skew of a clock running slightly behind", async () => {
+    const { attestation, intent } = h.attest({ method: "GET", url: h.url("/v1/x") });
+    offsetMs = -3_000;
+    try {
+      const res = await h.request({
+        path: "/v1/x",
+        headers: { "x-sigil-attestation": attestation, "x-sigil-intent": intent! },
+      });
+      assert.equal(res.status, 200);
+    } finally {
+      offsetMs = 0;
+    }
   });
 });

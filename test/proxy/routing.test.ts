@@ -92,6 +92,7 @@ describe("routing and request-shape refusals", () => {
       `POST /v1/x HTTP/1.1\r\nHost: ${API_HOST}\r\nContent-Length: 5\r\n` +
         "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
     ],
+    ["no Host header", "GET /v1/x HTTP/1.1\r\nX-Sigil-Attestation: x.y.z\r\n\r\n"],
     [
       "two Content-Length headers",
       `POST /v1/x HTTP/1.1\r\nHost: ${API_HOST}\r\nContent-Length: 2\r\n` +
@@ -99,7 +100,7 @@ describe("routing and request-shape refusals", () => {
     ],
   ];
   for (const [name, bytes] of malformed) {
-    it(`refuses a request with ${name} with 400`, async () => {
+    it(`refuses an HTTP/1.1 request with ${name} with 400 ERR_BAD_REQUEST`, async () => {
       await h.expectDenied(await raw("tunnel", bytes), 400, "ERR_BAD_REQUEST");
     });
   }

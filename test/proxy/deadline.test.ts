@@ -1,0 +1,45 @@
+/**
+ * The request deadline (spec §3) covers only head to upstream response head: a slow head is a 504
+ * well before the upstream answers, while a body that streams for longer than the deadline is not cut.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { AuditRecord } from "../../src/audit/record.js";
+import { expectErrorResponse, startHarness, type Harness } from "../helpers/harness.js";
+
+const DEADLINE_MS = 300;
+
+describe("the request deadline", () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({ proxy: { deadline_ms: DEADLINE_MS } });
+  });
+  after(() => h.stop());
+
+  it("answers 504 when the upstream head does not arrive within deadline_ms", async () => {
+    const started = Date.now();
+    const res = await h.attested({ path: "/slow-head?ms=2000" });
+    const elapsed = Date.now() - started;
+    const id = expectErrorResponse(res, 504, "ERR_DEADLINE_EXCEEDED");
+    assert.ok(elapsed >= DEADLINE_MS - 20, `answered after ${elapsed} ms`);
+    assert.ok(elapsed < 1500, `answered after ${elapsed} ms, not near the deadline`);
+    const mine = (type: string) => (r: AuditRecord) => r.type === type && r["requestId"] === id;
+    const outcome = await h.waitForAudit(mine("outcome"));
+    const release = (await h.readAudit()).find(mine("release"));
+    assert.equal(outcome["release"], release?.hash);
+    assert.equal(outcome["error"], "ERR_DEADLINE_EXCEEDED");
+  });
+
+  it("does not cut a streamed body that outlasts the deadline", async () => {
+    const started = Date.now();
+    const res = await h.attested({ path: "/stream?chunks=8&ms=100" });
+    const elapsed = Date.now() - started;
+    assert.equal(res.status, 200);
+    const expected = Array.from({ length: 8 }, (_, i) => `chunk ${i}\n`).join("");
+    assert.equal(res.body.toString(), expected);
+    assert.ok(elapsed > 2 * DEADLINE_MS, `the stream lasted ${elapsed} ms`);
+    const outcome = await h.waitForAudit((r) => r.type === "outcome" && r["status"] === 200);
+    assert.equal(outcome["error"], undefined);
+    assert.equal(outcome["bytesOut"], expected.length);
+  });
+});
