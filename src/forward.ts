@@ -6,9 +6,15 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { isIP } from "node:net";
-import { checkServerIdentity, type PeerCertificate, type SecureContext } from "node:tls";
+import {
+  checkServerIdentity,
+  rootCertificates,
+  type PeerCertificate,
+  type SecureContext,
+} from "node:tls";
 import type { Readable } from "node:stream";
 import { SigilError } from "./errors.js";
+import type { OutboundRequest } from "./inject/injector.js";
 
 export interface UpstreamTarget {
   scheme: "https" | "http";
@@ -20,12 +26,14 @@ export interface UpstreamTarget {
   connectPort: number;
   /** Extra trust for this route (system roots + the route's CA); undefined = system roots. */
   secureContext?: SecureContext;
+  /** The same extra trust as PEM, for connections that need their own context (mtls). */
+  caPems?: readonly string[];
 }
 
 export interface UpstreamPool {
   request(
     target: UpstreamTarget,
-    req: { method: string; path: string; headers: Record<string, string | string[]> },
+    req: Pick<OutboundRequest, "method" | "path" | "host" | "headers" | "tls">,
     body: Readable | Buffer,
     signal: AbortSignal,
   ): Promise<IncomingMessage>;
@@ -55,7 +63,7 @@ export function createUpstreamPool(): UpstreamPool {
   return {
     request(target, req, body, signal) {
       return new Promise((resolve, reject) => {
-        const headers = { ...req.headers, host: hostHeader(target) };
+        const headers = { ...req.headers, host: req.host };
         const common = {
           host: target.connectHost,
           port: target.connectPort,
@@ -68,7 +76,15 @@ export function createUpstreamPool(): UpstreamPool {
           target.scheme === "https"
             ? httpsRequest({
                 ...common,
-                agent: httpsAgentFor(target.secureContext),
+                // A client certificate makes the connection this release's own: never pooled.
+                ...(req.tls
+                  ? {
+                      agent: false,
+                      cert: req.tls.cert,
+                      key: req.tls.key,
+                      ...(target.caPems ? { ca: [...rootCertificates, ...target.caPems] } : {}),
+                    }
+                  : { agent: httpsAgentFor(target.secureContext) }),
                 rejectUnauthorized: true,
                 ...(isIP(target.host) ? {} : { servername: target.host }),
                 checkServerIdentity: (_name: string, cert: PeerCertificate) =>
@@ -86,12 +102,6 @@ export function createUpstreamPool(): UpstreamPool {
       for (const a of httpsAgents.values()) a.destroy();
     },
   };
-}
-
-function hostHeader(t: UpstreamTarget): string {
-  const host = isIP(t.host) === 6 ? `[${t.host}]` : t.host;
-  const defaultPort = t.scheme === "https" ? 443 : 80;
-  return t.port === defaultPort ? host : `${host}:${t.port}`;
 }
 
 /** Maps socket/TLS failures to ERR_UPSTREAM_FAILED with a reason that names the class, not data. */

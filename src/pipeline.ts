@@ -64,7 +64,9 @@ export async function handleRequest(
     const out: OutboundRequest = {
       method: info.method ?? "GET",
       path: gate.pathWithQuery,
+      host: authority(scope),
       headers: outboundHeaders(req.rawHeaders),
+      ...(gate.body ? { body: gate.body } : {}),
     };
     gate.route.injector.apply(out, cred);
     redactor = createRedactor(credentialNeedles(cred));
@@ -159,9 +161,11 @@ async function authorize(
     route.binding,
   );
   let body: Buffer | undefined;
-  if (binding.bodySha256 !== undefined) {
+  if (binding.bodySha256 !== undefined || route.injector.needsBody) {
     body = await deadline.race(readBodyLimited(req, cfg.proxy.maxBodyBytes));
-    checkBodyHash(binding.bodySha256, createHash("sha256").update(body).digest());
+  }
+  if (binding.bodySha256 !== undefined) {
+    checkBodyHash(binding.bodySha256, createHash("sha256").update(body!).digest());
   }
   const fresh = await deadline.race(rt.replay.claim(att.replayId, replayHoldUntilMs(att.exp)));
   if (!fresh) {
@@ -281,9 +285,13 @@ function singleHeader(req: IncomingMessage, name: string): string | undefined {
   return value;
 }
 
-function liveUrl(scope: RequestScope, pathWithQuery: string): string {
+/** The request's authority as it appears in Host: the port only when not the scheme's default. */
+export function authority(scope: RequestScope): string {
   const defaultPort = scope.scheme === "https" ? 443 : 80;
   const host = scope.host.includes(":") ? `[${scope.host}]` : scope.host;
-  const port = scope.port === defaultPort ? "" : `:${scope.port}`;
-  return `${scope.scheme}://${host}${port}${pathWithQuery}`;
+  return scope.port === defaultPort ? host : `${host}:${scope.port}`;
+}
+
+function liveUrl(scope: RequestScope, pathWithQuery: string): string {
+  return `${scope.scheme}://${authority(scope)}${pathWithQuery}`;
 }

@@ -30,7 +30,7 @@ export interface CompiledRoute {
   injector: Injector;
   binding: "off" | "optional" | "required";
   /** Trust for this upstream: system roots plus the route's `--upstream-ca`, if any. */
-  upstreamCa?: { file: string; context: SecureContext };
+  upstreamCa?: { file: string; pem: string; context: SecureContext };
 }
 
 export interface ProxySettings {
@@ -107,7 +107,7 @@ export function compileConfig(file: ConfigFile): RuntimeConfig {
       injector: at(where, () => compileInjector(r.inject)),
       binding: r.binding,
       ...(r.upstream_ca !== undefined
-        ? { upstreamCa: { file: r.upstream_ca, context: at(where, () => loadCa(r.upstream_ca!)) } }
+        ? { upstreamCa: { file: r.upstream_ca, ...at(where, () => loadCa(r.upstream_ca!)) } }
         : {}),
     };
   });
@@ -134,7 +134,7 @@ export function compileConfig(file: ConfigFile): RuntimeConfig {
 const caCache = new Map<string, { pem: string; context: SecureContext }>();
 
 /** System roots plus one extra PEM file; contexts are shared across reloads while the file is unchanged. */
-function loadCa(file: string): SecureContext {
+function loadCa(file: string): { pem: string; context: SecureContext } {
   let pem: string;
   try {
     pem = readFileSync(file, "utf8");
@@ -142,12 +142,13 @@ function loadCa(file: string): SecureContext {
     throw invalid(`cannot read upstream CA file ${file}`);
   }
   const cached = caCache.get(file);
-  if (cached && cached.pem === pem) return cached.context;
+  if (cached && cached.pem === pem) return cached;
   if (!pem.includes("-----BEGIN CERTIFICATE-----"))
     throw invalid(`${file} holds no PEM certificate`);
   const context = createSecureContext({ ca: [...rootCertificates, pem] });
-  caCache.set(file, { pem, context });
-  return context;
+  const entry = { pem, context };
+  caCache.set(file, entry);
+  return entry;
 }
 
 function at<T>(where: string, fn: () => T): T {

@@ -10,8 +10,15 @@ export interface OutboundRequest {
   method: string;
   /** Path plus query, as sent on the request line. */
   path: string;
+  /** The Host header the upstream will receive ("api.example.com", "h:8443"); set by the forwarder. */
+  host: string;
   headers: Record<string, string | string[]>;
-  /** Extra TLS client credentials for the upstream connection (mtls). */
+  /** The whole request body, present when the route buffered it (binding or `needsBody`). */
+  body?: Buffer;
+  /**
+   * A client certificate for the upstream TLS connection (mtls). A request carrying one always gets
+   * a connection of its own, never a pooled one.
+   */
   tls?: { cert: Buffer; key: Buffer };
 }
 
@@ -20,5 +27,7 @@ export interface Injector {
   readonly spec: string;
   /** Credential fields this injector needs; checked against the fetched credential. */
   readonly requiredFields: readonly string[];
+  /** True when `apply` needs `req.body` (e.g. a signature over the payload). */
+  readonly needsBody?: boolean;
   apply(req: OutboundRequest, cred: Credential): void;
 }

@@ -52,7 +52,9 @@ export async function streamResponse(
         port: scope.port,
         connectHost: override?.host ?? scope.host,
         connectPort: override?.port ?? scope.port,
-        ...(p.route.upstreamCa ? { secureContext: p.route.upstreamCa.context } : {}),
+        ...(p.route.upstreamCa
+          ? { secureContext: p.route.upstreamCa.context, caPems: [p.route.upstreamCa.pem] }
+          : {}),
       },
       p.out,
       p.body,
