@@ -17,6 +17,8 @@ export interface Credential {
 export interface FetchContext {
   /** Aborted when the backend's own timeout or the request's 5 s cap fires. */
   readonly signal: AbortSignal;
+  /** The route's inline session policy (JSON text) to down-scope this release (aws-sts). */
+  readonly sessionPolicy?: string;
 }
 
 export interface Backend {

@@ -1,14 +1,18 @@
 /**
  * Backend kind → factory. TypeScript checks the table covers every kind; adding a backend is one
- * module plus one line here. Kinds not built yet answer with a clear "not implemented" error.
+ * module plus one line here. Each module loads its vendor SDK lazily, on first use, so a process
+ * that configures no cloud backend never loads one.
  */
-import { SigilError } from "../errors.js";
 import { BACKEND_KINDS, type Backend, type BackendKind } from "./backend.js";
+import type { BackendDeps } from "./deps.js";
+import { createAwsSecretsManagerBackend } from "./aws-secrets-manager.js";
+import { createAwsStsBackend } from "./aws-sts.js";
+import { createAzureKeyVaultBackend } from "./azure-key-vault.js";
 import { createEnvBackend } from "./env.js";
+import { createGcpSecretManagerBackend } from "./gcp-secret-manager.js";
+import { createHashicorpVaultBackend } from "./hashicorp-vault.js";
 
-export interface BackendDeps {
-  env: NodeJS.ProcessEnv;
-}
+export type { BackendDeps } from "./deps.js";
 
 type Factory = (
   name: string,
@@ -18,11 +22,11 @@ type Factory = (
 
 const FACTORIES: Record<BackendKind, Factory> = {
   env: (name, options, deps) => createEnvBackend(name, options, deps.env),
-  "hashicorp-vault": notImplemented("hashicorp-vault"),
-  "aws-secrets-manager": notImplemented("aws-secrets-manager"),
-  "aws-sts": notImplemented("aws-sts"),
-  "azure-key-vault": notImplemented("azure-key-vault"),
-  "gcp-secret-manager": notImplemented("gcp-secret-manager"),
+  "hashicorp-vault": createHashicorpVaultBackend,
+  "aws-secrets-manager": createAwsSecretsManagerBackend,
+  "aws-sts": createAwsStsBackend,
+  "azure-key-vault": createAzureKeyVaultBackend,
+  "gcp-secret-manager": createGcpSecretManagerBackend,
 };
 
 export function isBackendKind(kind: string): kind is BackendKind {
@@ -36,17 +40,4 @@ export function createBackend(
   deps: BackendDeps,
 ): Backend {
   return FACTORIES[kind](name, options, deps);
-}
-
-function notImplemented(kind: BackendKind): Factory {
-  return (name) => ({
-    name,
-    kind,
-    async fetch() {
-      throw new SigilError(
-        "ERR_BACKEND_FAILED",
-        `backend kind ${kind} is not implemented in this version of sigil-vault`,
-      );
-    },
-  });
 }

@@ -20,13 +20,14 @@ const add: Command = {
   summary: "allow an agent to reach a host/path with a credential from a backend",
   help: `Usage: sigil-vault routes add --agent-id ID --host HOST --path PATH --backend NAME
          [--secret REF] [--inject SPEC] [--methods GET,POST] [--binding off|optional|required]
-         [--upstream-ca FILE] [--allow-plaintext] [--json]
+         [--upstream-ca FILE] [--session-policy FILE] [--allow-plaintext] [--json]
 
 HOST: exact (api.openai.com, api.internal:8443) or a leading wildcard (*.example.com, never the apex).
 PATH: /v1/* matches /v1 and below (not /v10); a * segment matches one segment; otherwise exact.
 SPEC: header:NAME=TEMPLATE (default "${DEFAULT_INJECT}"), basic, query:NAME.
 --binding: check X-Sigil-Intent against the live request (default optional: checked when sent).
 --upstream-ca: an extra CA (PEM) trusted for this upstream, on top of the system roots.
+--session-policy: a JSON IAM policy that down-scopes each aws-sts release for this route.
 
 Example:
   sigil-vault routes add --agent-id agt_123 --host api.openai.com --path "/v1/*" \\
@@ -41,6 +42,7 @@ Example:
     methods: { type: "string" },
     binding: { type: "string" },
     "upstream-ca": { type: "string" },
+    "session-policy": { type: "string" },
     "allow-plaintext": { type: "boolean" },
   },
   async run(ctx, values) {
@@ -62,6 +64,11 @@ Example:
     if (upstreamCa !== undefined && !existsSync(upstreamCa)) {
       throw new SigilError("ERR_USAGE", `--upstream-ca ${upstreamCa} does not exist`);
     }
+    const policyFlag = str(values, "session-policy");
+    const sessionPolicy = policyFlag === undefined ? undefined : resolve(policyFlag);
+    if (sessionPolicy !== undefined && !existsSync(sessionPolicy)) {
+      throw new SigilError("ERR_USAGE", `--session-policy ${sessionPolicy} does not exist`);
+    }
     const route: RouteEntry = {
       id: generateId("rt"),
       agent_id: agentId,
@@ -73,6 +80,7 @@ Example:
       ...(str(values, "secret") !== undefined ? { secret: str(values, "secret") } : {}),
       ...(methods ? { methods } : {}),
       ...(upstreamCa ? { upstream_ca: upstreamCa } : {}),
+      ...(sessionPolicy ? { session_policy: sessionPolicy } : {}),
       ...(values["allow-plaintext"] === true ? { allow_plaintext: true } : {}),
     };
     await changeConfig(ctx, (cfg) => {

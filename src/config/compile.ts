@@ -29,6 +29,8 @@ export interface CompiledRoute {
   secret: string;
   injector: Injector;
   binding: "off" | "optional" | "required";
+  /** Inline session policy (JSON text) passed to the backend on each fetch (aws-sts). */
+  sessionPolicy?: string;
   /** Trust for this upstream: system roots plus the route's `--upstream-ca`, if any. */
   upstreamCa?: { file: string; pem: string; context: SecureContext };
 }
@@ -106,6 +108,9 @@ export function compileConfig(file: ConfigFile): RuntimeConfig {
       secret: r.secret ?? "",
       injector: at(where, () => compileInjector(r.inject)),
       binding: r.binding,
+      ...(r.session_policy !== undefined
+        ? { sessionPolicy: at(where, () => loadSessionPolicy(r.session_policy!)) }
+        : {}),
       ...(r.upstream_ca !== undefined
         ? { upstreamCa: { file: r.upstream_ca, ...at(where, () => loadCa(r.upstream_ca!)) } }
         : {}),
@@ -149,6 +154,26 @@ function loadCa(file: string): { pem: string; context: SecureContext } {
   const entry = { pem, context };
   caCache.set(file, entry);
   return entry;
+}
+
+/** Reads a session policy file once per load; it must be a JSON object (IAM policy document). */
+function loadSessionPolicy(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    throw invalid(`cannot read session policy file ${file}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw invalid(`${file} is not JSON`);
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw invalid(`${file} must hold a JSON policy document`);
+  }
+  return JSON.stringify(parsed);
 }
 
 function at<T>(where: string, fn: () => T): T {

@@ -59,6 +59,8 @@ export const routeSchema = z
     inject: z.string().min(1),
     binding: z.enum(["off", "optional", "required"]),
     upstream_ca: z.string().optional(),
+    /** File holding an inline IAM session policy applied to each release (aws-sts). */
+    session_policy: z.string().optional(),
     allow_plaintext: z.boolean().optional(),
   })
   .strict();

@@ -7,6 +7,8 @@ import { createBasicInjector } from "./basic.js";
 import { createHeaderInjector } from "./header.js";
 import type { Injector } from "./injector.js";
 import { createQueryInjector } from "./query.js";
+import { createAwsSigv4Injector } from "./aws-sigv4.js";
+import { createMtlsInjector } from "./mtls.js";
 
 export const DEFAULT_INJECT = "header:Authorization=Bearer {value}";
 
@@ -24,12 +26,13 @@ export function compileInjector(spec: string): Injector {
     case "query":
       return createQueryInjector(spec, rest);
     case "aws-sigv4":
+      return createAwsSigv4Injector(spec, rest);
     case "mtls":
-      throw new SigilError("ERR_USAGE", `inject kind ${kind} is not implemented in this version`);
+      return createMtlsInjector(spec, rest);
     default:
       throw new SigilError(
         "ERR_USAGE",
-        `inject "${spec}": kind must be header:NAME=TEMPLATE, basic or query:NAME`,
+        `inject "${spec}": kind must be header:NAME=TEMPLATE, basic, query:NAME, aws-sigv4[:service[:region]] or mtls`,
       );
   }
 }

@@ -33,6 +33,8 @@ export interface StartOptions {
   logger: Logger;
   env: NodeJS.ProcessEnv;
   nowMs?: () => number;
+  /** Extra trust roots for backend endpoints (tests' fake cloud services). */
+  backendCa?: readonly string[];
 }
 
 export interface RunningProxy {
@@ -44,6 +46,7 @@ export interface RunningProxy {
 
 export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
   const nowMs = opts.nowMs ?? Date.now;
+  const backendDeps = opts.backendCa ? { extraCa: opts.backendCa } : {};
   const extraResolve = opts.resolve ?? {};
   const load = () => {
     const file = readConfigFile(opts.home.config);
@@ -70,7 +73,7 @@ export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
   const replay = createMemoryReplayStore(nowMs);
   const restored = await rebuildReplayStore(replay, opts.home.auditDir, nowMs());
   const runtime: Runtime = {
-    state: await buildState(config, undefined, { env: opts.env, nowMs }),
+    state: await buildState(config, undefined, { env: opts.env, nowMs, backendDeps }),
     replay,
     audit,
     leaves: createLeafCache(ca),
@@ -113,7 +116,7 @@ export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
     opts.home.config,
     async () => {
       const next = load();
-      runtime.state = await buildState(next, runtime.state, { env: opts.env, nowMs });
+      runtime.state = await buildState(next, runtime.state, { env: opts.env, nowMs, backendDeps });
       await audit.append({ type: "config", configHash: next.hash }).catch(() => undefined);
       opts.logger.log("info", "config reloaded", { hash: next.hash });
     },

@@ -42,7 +42,12 @@ export async function fetchCredential(
     signal.addEventListener("abort", () => reject(signal.reason), { once: true });
   });
   aborted.catch(() => {});
-  const pending = Promise.resolve().then(() => backend.fetch(route.secret, { signal }));
+  const pending = Promise.resolve().then(() =>
+    backend.fetch(route.secret, {
+      signal,
+      ...(route.sessionPolicy !== undefined ? { sessionPolicy: route.sessionPolicy } : {}),
+    }),
+  );
   try {
     return await Promise.race([pending, aborted]);
   } catch (err) {

@@ -7,7 +7,7 @@ import type { AuditWriter } from "../audit/writer.js";
 import type { KeyRing } from "../attestation/keys.js";
 import { createKeyRing } from "../attestation/keys.js";
 import type { Backend } from "../backends/backend.js";
-import { createBackend } from "../backends/index.js";
+import { createBackend, type BackendDeps } from "../backends/index.js";
 import type { RuntimeConfig } from "../config/compile.js";
 import type { UpstreamPool } from "../forward.js";
 import type { Logger } from "../log.js";
@@ -40,7 +40,7 @@ export interface Runtime {
 export async function buildState(
   config: RuntimeConfig,
   prev: RuntimeState | undefined,
-  deps: { env: NodeJS.ProcessEnv; nowMs: () => number },
+  deps: { env: NodeJS.ProcessEnv; nowMs: () => number; backendDeps?: Omit<BackendDeps, "env"> },
 ): Promise<RuntimeState> {
   const anchorsKey = JSON.stringify(config.anchors);
   let keyRing: KeyRing;
@@ -55,7 +55,10 @@ export async function buildState(
   for (const [name, b] of config.backends) {
     const key = JSON.stringify(b);
     const reuse = prev?.backendKeys.get(name) === key ? prev.backends.get(name) : undefined;
-    backends.set(name, reuse ?? createBackend(name, b.kind, b.options, { env: deps.env }));
+    backends.set(
+      name,
+      reuse ?? createBackend(name, b.kind, b.options, { ...deps.backendDeps, env: deps.env }),
+    );
     backendKeys.set(name, key);
   }
   return { config, backends, keyRing, anchorsKey, backendKeys };
