@@ -1,7 +1,7 @@
 /**
  * The one error type that crosses module boundaries. Every refusal carries a stable `ERR_*` code,
  * an HTTP status (for the proxy) and a human reason that never contains a secret.
- * `docs/errors.md` lists every code; test/errors-doc.test.ts keeps the two in sync.
+ * `docs/errors.md` lists every code; test/docs/errors-doc.test.ts keeps the two in sync.
  */
 
 /** Codes a proxy refusal can carry, with their HTTP status (spec §4). */
@@ -34,7 +34,6 @@ export const CLI_ERRORS = {
   ERR_CONFIG_INVALID: 1,
   ERR_NOT_FOUND: 1,
   ERR_CONFLICT: 1,
-  ERR_NOT_IMPLEMENTED: 1,
   ERR_TRUST_ANCHOR: 1,
   ERR_IO: 1,
 } as const;

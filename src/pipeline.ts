@@ -127,6 +127,12 @@ async function authorize(
   deadline: Deadline,
 ): Promise<GateResult> {
   const cfg = state.config;
+  if (rt.stopping) {
+    throw new SigilError(
+      "ERR_SHUTTING_DOWN",
+      "the proxy is shutting down; retry on a new connection",
+    );
+  }
   if (!cfg.agents.isCurrent(scope.agent)) {
     throw new SigilError("ERR_AGENT_UNAUTHENTICATED", "agent token was revoked or rotated");
   }

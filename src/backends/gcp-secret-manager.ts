@@ -1,21 +1,48 @@
-/** The `gcp-secret-manager` backend (spec §7). Placeholder until implemented: every fetch is refused. */
-import { SigilError } from "../errors.js";
-import type { Backend } from "./backend.js";
+/**
+ * The `gcp-secret-manager` backend (spec §7): a Google access token from Application Default
+ * Credentials (service-account key file or the metadata server, via google-auth-library), then
+ * `versions/<v>:access` over our own verified HTTPS, with the payload's CRC32C checked.
+ */
+import { createCredential, type Backend } from "./backend.js";
 import type { BackendDeps } from "./deps.js";
+import { credentialFromBytes } from "./fields.js";
+import { backendTimeoutMs } from "./options.js";
+import { raceAbort } from "./gcp/abort.js";
+import { accessSecretVersion, UnauthenticatedError } from "./gcp/access-secret.js";
+import { createBackendAgent } from "./gcp/https-agent.js";
+import { parseSecretRef } from "./gcp/secret-ref.js";
+import { readGcpSettings } from "./gcp/settings.js";
+import { createTokenSource } from "./gcp/token-source.js";
 
 export function createGcpSecretManagerBackend(
   name: string,
-  _options: Readonly<Record<string, string>>,
-  _deps: BackendDeps,
+  options: Readonly<Record<string, string>>,
+  deps: BackendDeps,
 ): Backend {
+  const settings = readGcpSettings(options);
+  const agent = createBackendAgent(deps.extraCa);
+  const credentialsFile = settings.credentialsFile ?? deps.env["GOOGLE_APPLICATION_CREDENTIALS"];
+  const tokens = createTokenSource({
+    backend: name,
+    agent,
+    timeoutMs: backendTimeoutMs(options),
+    ...(credentialsFile ? { credentialsFile } : {}),
+    ...(settings.tokenUri ? { tokenUri: settings.tokenUri } : {}),
+  });
   return {
     name,
     kind: "gcp-secret-manager",
-    async fetch() {
-      throw new SigilError(
-        "ERR_BACKEND_FAILED",
-        "backend kind gcp-secret-manager is not implemented in this version of sigil-vault",
+    async fetch(secretRef, ctx) {
+      const ref = parseSecretRef(secretRef, settings.project);
+      const token = await raceAbort(tokens.getToken(), ctx.signal, name);
+      const request = { backend: name, endpoint: settings.endpoint, agent, signal: ctx.signal };
+      const raw = await accessSecretVersion({ ...request, name: ref.name, token }).catch(
+        (err: unknown) => {
+          if (err instanceof UnauthenticatedError) tokens.invalidate();
+          throw err;
+        },
       );
+      return createCredential(credentialFromBytes(raw, ref.field));
     },
   };
 }

@@ -11,6 +11,8 @@ export interface HomePaths {
   caDir: string;
   caCert: string;
   auditDir: string;
+  /** Held by the running proxy: one `start` per home. */
+  proxyLock: string;
 }
 
 export function resolveHome(flag: string | undefined, env: NodeJS.ProcessEnv): HomePaths {
@@ -21,5 +23,6 @@ export function resolveHome(flag: string | undefined, env: NodeJS.ProcessEnv): H
     caDir: join(root, "ca"),
     caCert: join(root, "ca", "ca.crt"),
     auditDir: join(root, "audit"),
+    proxyLock: join(root, "proxy.lock"),
   };
 }

@@ -2,10 +2,10 @@
  * Reading and writing the config file. Every load validates the whole file against the schema;
  * every write is atomic and serialised by a lock file so two CLI invocations never lose an edit.
  */
-import { closeSync, existsSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
-import { setTimeout as sleep } from "node:timers/promises";
+import { existsSync, readFileSync } from "node:fs";
 import { SigilError } from "../errors.js";
 import { writeFileAtomic } from "./atomic-write.js";
+import { acquireLock } from "./lock-file.js";
 import { configFileSchema, type ConfigFile } from "./schema.js";
 
 /** Parses and validates config text; the error names the first offending field, never a value. */
@@ -51,7 +51,8 @@ export async function updateConfigFile<T>(
   mutate: (cfg: ConfigFile) => T,
   validate: (cfg: ConfigFile) => void,
 ): Promise<T> {
-  const release = await acquireLock(`${path}.lock`);
+  readConfigFile(path); // a missing home or config fails here with "run init", not at the lock
+  const release = await acquireLock(`${path}.lock`, 10_000);
   try {
     const cfg = readConfigFile(path);
     const result = mutate(cfg);
@@ -61,43 +62,5 @@ export async function updateConfigFile<T>(
     return result;
   } finally {
     release();
-  }
-}
-
-async function acquireLock(lockPath: string): Promise<() => void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      const fd = openSync(lockPath, "wx", 0o600);
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => unlinkSync(lockPath);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      if (isStale(lockPath)) {
-        try {
-          unlinkSync(lockPath);
-        } catch {
-          // Another process removed it first; retry the acquisition either way.
-        }
-        continue;
-      }
-      if (Date.now() > deadline) {
-        throw new SigilError("ERR_IO", `config is locked by another process (${lockPath})`);
-      }
-      await sleep(20);
-    }
-  }
-}
-
-/** A lock whose owner process is gone is stale (a CLI killed mid-write). */
-function isStale(lockPath: string): boolean {
-  try {
-    const pid = Number(readFileSync(lockPath, "utf8"));
-    if (!Number.isInteger(pid) || pid <= 0) return true;
-    process.kill(pid, 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code !== "EPERM";
   }
 }

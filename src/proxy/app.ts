@@ -7,7 +7,8 @@ import type { AddressInfo } from "node:net";
 import { once } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import { openAuditWriter } from "../audit/writer.js";
-import { compileConfig } from "../config/compile.js";
+import { compileConfig, type RuntimeConfig } from "../config/compile.js";
+import { tryLock } from "../config/lock-file.js";
 import type { HomePaths } from "../config/home.js";
 import { readConfigFile } from "../config/store.js";
 import { watchConfig } from "../config/watch.js";
@@ -68,6 +69,31 @@ export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
       `replay_store ${config.proxy.replayStore} is not supported yet (use memory)`,
     );
   }
+  const unlock = tryLock(opts.home.proxyLock);
+  if (!unlock) {
+    throw new SigilError(
+      "ERR_CONFLICT",
+      `another sigil-vault proxy is running on ${opts.home.root}`,
+    );
+  }
+  try {
+    return await run(opts, config, host, port, nowMs, backendDeps, load, unlock);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
+}
+
+async function run(
+  opts: StartOptions,
+  config: RuntimeConfig,
+  host: string,
+  port: number,
+  nowMs: () => number,
+  backendDeps: { extraCa?: readonly string[] },
+  load: () => RuntimeConfig,
+  unlock: () => void,
+): Promise<RunningProxy> {
   const ca = await loadCa(opts.home.caDir);
   const audit = await openAuditWriter({ dir: opts.home.auditDir });
   const replay = createMemoryReplayStore(nowMs);
@@ -82,6 +108,7 @@ export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
     nowMs,
     env: opts.env,
     inflight: 0,
+    stopping: false,
   };
   for (const s of runtime.state.keyRing.status()) {
     if (!s.loaded)
@@ -107,6 +134,7 @@ export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
     version: VERSION,
     listen: `${address.address}:${address.port}`,
     pid: process.pid,
+    configHash: config.hash,
   });
   opts.logger.log("info", "proxy listening", {
     listen: `${address.address}:${address.port}`,
@@ -131,6 +159,7 @@ export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
     stop(reason, drainMs = 10_000) {
       stopping ??= (async () => {
         watcher.stop();
+        runtime.stopping = true;
         outer.close();
         inner.closeIdleConnections();
         const until = Date.now() + drainMs;
@@ -142,6 +171,7 @@ export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
         await audit.append({ type: "stop", reason }).catch(() => undefined);
         await audit.close();
         await replay.close();
+        unlock();
       })();
       return stopping;
     },

@@ -20,6 +20,8 @@ const SERVER_LIMITS = {
   headersTimeout: 15_000,
   requestTimeout: 0,
   keepAliveTimeout: 30_000,
+  // Host checks are ours (target.ts), so that a missing Host is refused with a code and audited.
+  requireHostHeader: false,
 } as const;
 
 export interface ProxyServers {
@@ -49,6 +51,10 @@ export function createProxyServers(rt: Runtime): ProxyServers {
   inner.on("upgrade", (req: IncomingMessage, socket: Duplex) => {
     const scope = registry.scopes.get(req.socket);
     void refuseUpgrade(rt, socket, scope?.host);
+  });
+  inner.on("connect", (req: IncomingMessage, socket: Duplex) => {
+    const scope = registry.scopes.get(req.socket);
+    void refuseNested(rt, socket, scope?.host);
   });
 
   const outer = createServer(SERVER_LIMITS);
@@ -133,6 +139,13 @@ function onClientError(
   void recordDeny(rt, sigil, { requestId, ...(host ? { host } : {}) }).then(() =>
     writeRawError(socket, sigil, requestId),
   );
+}
+
+async function refuseNested(rt: Runtime, socket: Duplex, host: string | undefined): Promise<void> {
+  const requestId = randomUUID();
+  const err = new SigilError("ERR_BAD_REQUEST", "CONNECT inside a tunnel is refused");
+  await recordDeny(rt, err, { requestId, method: "CONNECT", ...(host ? { host } : {}) });
+  writeRawError(socket, err, requestId);
 }
 
 async function refuseUpgrade(rt: Runtime, socket: Duplex, host: string | undefined): Promise<void> {

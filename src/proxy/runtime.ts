@@ -34,6 +34,8 @@ export interface Runtime {
   env: NodeJS.ProcessEnv;
   /** Requests between head and completion; shutdown waits for this to reach 0. */
   inflight: number;
+  /** Set when shutdown begins: new requests on open tunnels get 503 ERR_SHUTTING_DOWN. */
+  stopping: boolean;
 }
 
 /** Builds the state for a config, reusing the previous key ring and backends where unchanged. */

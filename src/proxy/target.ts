@@ -29,13 +29,36 @@ export function resolveRequestTarget(scope: RequestScope, req: IncomingMessage):
     checkAuthority(scope, m[2] as string);
     rawPath = m[3] || "/";
   }
-  const host = req.headers.host;
-  if (host === undefined || host === "") {
-    throw new SigilError("ERR_BAD_REQUEST", "request has no Host header");
-  }
+  const host = singleHost(req.rawHeaders);
+  checkTransferEncoding(req.headers["transfer-encoding"]);
   checkAuthority(scope, host);
   const { path, query } = normalizePath(rawPath);
   return { path, pathWithQuery: query ? `${path}?${query}` : path };
+}
+
+/** Exactly one non-empty Host header (RFC 9112 §3.2): two could disagree about the target. */
+function singleHost(raw: readonly string[]): string {
+  let host: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    if ((raw[i] as string).toLowerCase() !== "host") continue;
+    if (host !== undefined)
+      throw new SigilError("ERR_BAD_REQUEST", "request has more than one Host header");
+    host = raw[i + 1] as string;
+  }
+  if (host === undefined || host === "")
+    throw new SigilError("ERR_BAD_REQUEST", "request has no Host header");
+  return host;
+}
+
+/**
+ * Only `chunked` is accepted: with `gzip, chunked` Node would de-chunk but leave the gzip coding
+ * undeclared once Transfer-Encoding is stripped as hop-by-hop, so upstream and body binding would
+ * see different bytes than the agent meant.
+ */
+function checkTransferEncoding(te: string | undefined): void {
+  if (te !== undefined && te.trim().toLowerCase() !== "chunked") {
+    throw new SigilError("ERR_BAD_REQUEST", "Transfer-Encoding other than chunked is refused");
+  }
 }
 
 function checkAuthority(scope: RequestScope, authority: string): void {

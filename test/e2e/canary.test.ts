@@ -9,13 +9,12 @@ import { after, before, describe, it } from "node:test";
 import { CURL, type LongRunning } from "../helpers/cli.js";
 import {
   API_HOST,
-  findLeaks,
   MODELS_URL,
   setupVault,
   type Attestation,
-  type Secret,
   type VaultFixture,
 } from "./vault-fixture.js";
+import { findLeaks, type Secret } from "./leak-scan.js";
 
 describe(
   "no credential, token or attestation leaks anywhere",

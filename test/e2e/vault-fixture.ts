@@ -4,7 +4,7 @@
  * to it with real curl as the agent; every step's output is kept so tests can assert on it.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startUpstream, type Upstream } from "../helpers/upstream.js";
@@ -223,41 +223,4 @@ export async function setupVault(): Promise<VaultFixture> {
 function must(result: ProcessResult, label: string): ProcessResult {
   if (result.code !== 0) throw new Error(`${label} exited ${result.code}: ${result.stderr.trim()}`);
   return result;
-}
-
-/** A secret to look for, and the transcript entries whose stdout may legitimately hold it. */
-export interface Secret {
-  readonly name: string;
-  readonly value: string;
-  readonly allowedIn?: readonly OutputRecord[];
-}
-
-/**
- * Searches every child's stdout/stderr and every file under `home` for each secret; returns one
- * line per hit ("canary in stderr of start"), never the secret itself.
- */
-export async function findLeaks(
-  outputs: readonly OutputRecord[],
-  home: string,
-  secrets: readonly Secret[],
-): Promise<string[]> {
-  const hits: string[] = [];
-  for (const s of secrets) {
-    if (s.value.length < 8) throw new Error(`secret ${s.name} is too short to search for`);
-    for (const o of outputs) {
-      if (o.stdout.includes(s.value) && !s.allowedIn?.includes(o))
-        hits.push(`${s.name} in stdout of ${o.label}`);
-      if (o.stderr.includes(s.value)) hits.push(`${s.name} in stderr of ${o.label}`);
-    }
-  }
-  for (const file of await listFiles(home)) {
-    const bytes = await readFile(file);
-    for (const s of secrets) if (bytes.includes(s.value)) hits.push(`${s.name} in file ${file}`);
-  }
-  return hits;
-}
-
-async function listFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
 }

@@ -11,15 +11,23 @@ import { after, before, describe, it } from "node:test";
 import { CURL, type LongRunning } from "../helpers/cli.js";
 import {
   API_HOST,
-  findLeaks,
   MODELS_URL,
   setupVault,
   type Attestation,
   type CurlResponse,
   type VaultFixture,
 } from "./vault-fixture.js";
+import { findLeaks } from "./leak-scan.js";
 
 const skip = CURL ? false : "curl is not installed; the e2e suite drives real curl as the agent";
+
+/** An audit line as `audit tail --json` prints it; only the members these tests read. */
+interface AuditLine {
+  type: string;
+  seq: number;
+  hash: string;
+  [member: string]: unknown;
+}
 
 function assertRefused(r: CurlResponse, status: number, code: string): void {
   assert.equal(r.final?.status, status, r.result.stdout + r.result.stderr);
@@ -41,7 +49,7 @@ describe(
       return r.stdout
         .trim()
         .split("\n")
-        .map((l) => JSON.parse(l) as Record<string, any>);
+        .map((l) => JSON.parse(l) as AuditLine);
     };
 
     before(async () => {
@@ -135,23 +143,21 @@ describe(
 
     it("audit tail --json shows release, outcome and deny records with the right codes", async () => {
       const records = await audit();
-      const releases = records.filter((r) => r["type"] === "release");
+      const releases = records.filter((r) => r.type === "release");
       assert.equal(releases.length, 2);
       for (const rel of releases) {
-        assert.equal(rel["agent"]?.name, "agent-1");
+        assert.deepEqual(rel["agent"], { id: vault.agent.id, name: "agent-1" });
         assert.equal(rel["route"], vault.routeId);
         assert.equal(rel["secretRef"], "DEMO_KEY");
         assert.deepEqual(
           [rel["method"], rel["host"], rel["path"]],
           ["GET", API_HOST, "/v1/models"],
         );
-        const outcome = records.find(
-          (r) => r["type"] === "outcome" && r["release"] === rel["hash"],
-        );
+        const outcome = records.find((r) => r.type === "outcome" && r["release"] === rel.hash);
         assert.equal(outcome?.["status"], 200);
         assert.equal(outcome?.["requestId"], rel["requestId"]);
       }
-      const codes = records.filter((r) => r["type"] === "deny").map((r) => r["code"]);
+      const codes = records.filter((r) => r.type === "deny").map((r) => r["code"]);
       assert.deepEqual(codes.sort(), [
         "ERR_AGENT_UNAUTHENTICATED",
         "ERR_ATTESTATION_MISSING",
@@ -164,14 +170,14 @@ describe(
       const records = await audit();
       const r = await vault.session.run(["audit", "verify"]);
       assert.equal(r.code, 0, r.stderr);
-      assert.equal(records[0]?.["seq"], 0);
-      assert.equal(r.stdout, `OK ${records.length} records, head ${records.at(-1)?.["hash"]}\n`);
+      assert.equal(records[0]?.seq, 0);
+      assert.equal(r.stdout, `OK ${records.length} records, head ${records.at(-1)?.hash}\n`);
     });
 
     it("SIGTERM stops the proxy with exit 0 and a stop record", async () => {
       const r = await proxy.stop();
       assert.equal(r.code, 0, r.stderr);
-      assert.equal((await audit()).at(-1)?.["type"], "stop");
+      assert.equal((await audit()).at(-1)?.type, "stop");
     });
 
     it("after a restart on the same home, an already-used attestation is still refused", async () => {

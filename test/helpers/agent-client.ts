@@ -48,7 +48,6 @@ export interface AgentResponse {
 
 /** A kept-alive tunnel carrying sequential requests. */
 export interface KeepAliveTunnel {
-  connectStatus: number;
   request(req: InnerRequest): Promise<AgentResponse>;
   close(): void;
 }
@@ -71,21 +70,24 @@ export async function openKeepAliveTunnel(opts: TunnelOptions): Promise<KeepAliv
   const tunnel = await openTunnel(opts);
   if ("refused" in tunnel) throw new Error(`CONNECT refused: ${tunnel.refused.status}`);
   return {
-    connectStatus: 200,
     request: (req) => sendInTunnel(tunnel.tls, opts, req, true),
     close: () => tunnel.tls.destroy(),
   };
 }
 
-/** Writes `raw` inside the TLS tunnel and parses the one response that comes back. */
+/**
+ * Writes `raw` inside the TLS tunnel and parses the response that comes back. With `untilClose`
+ * the body is every byte after the first head until the proxy closes (pipelined responses, raw).
+ */
 export async function agentRawRequest(
-  opts: TunnelOptions & { raw: Buffer | string },
+  opts: TunnelOptions & { raw: Buffer | string; untilClose?: boolean },
 ): Promise<AgentResponse> {
   const tunnel = await openTunnel(opts);
   if ("refused" in tunnel) return tunnel.refused;
   try {
     tunnel.tls.write(opts.raw);
-    const res = await readResponse(tunnel.tls, false, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    const mode = opts.untilClose ? "all" : "message";
+    const res = await readResponse(tunnel.tls, mode, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     return { connectStatus: 200, ...res };
   } finally {
     tunnel.tls.destroy();
@@ -101,7 +103,7 @@ export async function proxyRawRequest(opts: {
   const socket = await connectTcp(opts.proxyPort);
   try {
     socket.write(opts.raw);
-    const res = await readResponse(socket, false, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    const res = await readResponse(socket, "message", opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     return { connectStatus: 0, ...res };
   } finally {
     socket.destroy();
@@ -123,19 +125,17 @@ async function openTunnel(
   let head = `CONNECT ${opts.host}:${port} HTTP/1.1\r\nHost: ${opts.host}:${port}\r\n`;
   if (auth !== undefined) head += `Proxy-Authorization: ${auth}\r\n`;
   socket.write(head + "\r\n");
-  let res;
-  try {
-    res = await readResponse(socket, true, timeoutMs);
-  } catch (err) {
+  const res = await readResponse(socket, "head", timeoutMs).catch((err: unknown) => {
     socket.destroy();
     throw err;
-  }
+  });
   if (res.status !== 200) {
     socket.destroy();
     return { refused: { connectStatus: res.status, ...res } };
   }
   const tls = tlsConnect({ socket, servername: opts.host, ca: opts.ca });
   tls.on("close", () => socket.destroy());
+  tls.on("error", () => {}); // surfaced by the handshake or the request using the socket
   await withTimeout(
     new Promise<void>((resolve, reject) => {
       tls.once("secureConnect", resolve);
@@ -194,82 +194,72 @@ function sendInTunnel(
 function connectTcp(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = netConnect({ host: "127.0.0.1", port }, () => resolve(socket));
-    socket.once("error", reject);
+    socket.on("error", reject); // later errors surface through whoever reads the socket
   });
 }
 
 /**
- * Reads one HTTP/1.1 response. `headOnly` stops after the head (a CONNECT 200); otherwise the body
- * is read by Content-Length, by chunked framing, or until the peer closes.
+ * Reads one HTTP/1.1 response. "head" stops after a 200 head (CONNECT); "message" reads the body
+ * by Content-Length, chunked framing, or until the peer closes; "all" reads until the peer closes.
  */
-function readResponse(
-  socket: Duplex,
-  headOnly: boolean,
-  timeoutMs: number,
-): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
-  const parsed = new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>(
-    (resolve, reject) => {
-      let buf = Buffer.alloc(0);
-      let head: { status: number; headers: IncomingHttpHeaders; bodyStart: number } | undefined;
-      const finish = (err?: Error) => {
-        socket.off("data", onData);
-        socket.off("end", onEnd);
-        socket.off("close", onEnd);
-        socket.off("error", onError);
-        if (err) return reject(err);
-        const h = head!;
-        const rest = buf.subarray(h.bodyStart);
-        const length = Number(h.headers["content-length"] ?? NaN);
-        const body = isChunked(h.headers)
-          ? (dechunk(rest)?.body ?? rest)
-          : rest.subarray(0, Number.isNaN(length) ? rest.length : length);
-        resolve({ status: h.status, headers: h.headers, body });
-      };
-      const check = () => {
-        if (!head) {
-          const at = buf.indexOf("\r\n\r\n");
-          if (at < 0) return;
-          head = { ...parseHead(buf.subarray(0, at).toString("latin1")), bodyStart: at + 4 };
-        }
-        if (headOnly && head.status === 200) return finish();
-        const rest = buf.subarray(head.bodyStart);
-        if (isChunked(head.headers)) {
-          if (dechunk(rest)) finish();
-          return;
-        }
-        const length = Number(head.headers["content-length"] ?? NaN);
-        if (!Number.isNaN(length) && rest.length >= length) finish();
-      };
-      const onData = (chunk: Buffer) => {
-        buf = Buffer.concat([buf, chunk]);
+function readResponse(socket: Duplex, mode: "head" | "message" | "all", timeoutMs: number) {
+  const parsed = new Promise<Omit<AgentResponse, "connectStatus">>((resolve, reject) => {
+    let buf = Buffer.alloc(0);
+    let head: { status: number; headers: IncomingHttpHeaders; bodyStart: number } | undefined;
+    const finish = (err?: Error) => {
+      socket.off("data", onData);
+      socket.off("end", onEnd);
+      socket.off("close", onEnd);
+      socket.off("error", onError);
+      if (err) return reject(err);
+      const rest = buf.subarray(head!.bodyStart);
+      const body = mode === "all" ? rest : (framedBody(head!.headers, rest) ?? rest);
+      resolve({ status: head!.status, headers: head!.headers, body });
+    };
+    const check = () => {
+      if (!head) {
+        const at = buf.indexOf("\r\n\r\n");
+        if (at < 0) return;
+        head = { ...parseHead(buf.subarray(0, at).toString("latin1")), bodyStart: at + 4 };
+      }
+      if (mode === "head" && head.status === 200) finish();
+      else if (mode === "message" && framedBody(head.headers, buf.subarray(head.bodyStart)))
+        finish();
+    };
+    const onData = (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk]);
+      try {
         check();
-      };
-      const onEnd = () => finish(head ? undefined : new Error("closed before a response head"));
-      const onError = (err: Error) => (head ? finish() : finish(err));
-      socket.on("data", onData);
-      socket.on("end", onEnd);
-      socket.on("close", onEnd);
-      socket.on("error", onError);
-    },
-  );
+      } catch (err) {
+        finish(err as Error);
+      }
+    };
+    const onEnd = () => finish(head ? undefined : new Error("closed before a response head"));
+    const onError = (err: Error) => (head ? finish() : finish(err));
+    socket.on("data", onData);
+    socket.on("end", onEnd);
+    socket.on("close", onEnd);
+    socket.on("error", onError);
+  });
   return withTimeout(parsed, timeoutMs, "response head");
 }
 
-function isChunked(headers: IncomingHttpHeaders): boolean {
-  return /chunked/i.test(String(headers["transfer-encoding"] ?? ""));
+/** The body once complete by Content-Length or chunked framing; undefined until then. */
+function framedBody(headers: IncomingHttpHeaders, rest: Buffer): Buffer | undefined {
+  if (/chunked/i.test(String(headers["transfer-encoding"] ?? ""))) return dechunk(rest);
+  const length = Number(headers["content-length"] ?? NaN);
+  return rest.length >= length ? rest.subarray(0, length) : undefined;
 }
 
 /** Decodes a complete chunked body, or returns undefined while the last chunk has not arrived. */
-function dechunk(data: Buffer): { body: Buffer } | undefined {
+function dechunk(data: Buffer): Buffer | undefined {
   const parts: Buffer[] = [];
-  let at = 0;
-  for (;;) {
+  for (let at = 0; ;) {
     const eol = data.indexOf("\r\n", at);
     if (eol < 0) return undefined;
     const size = parseInt(data.subarray(at, eol).toString("latin1"), 16);
-    if (Number.isNaN(size)) return { body: data }; // not chunked after all: hand it back raw
-    if (size === 0)
-      return data.indexOf("\r\n", eol + 2) < 0 ? undefined : { body: Buffer.concat(parts) };
+    if (Number.isNaN(size)) return data; // not chunked after all: hand it back raw
+    if (size === 0) return data.indexOf("\r\n", eol + 2) < 0 ? undefined : Buffer.concat(parts);
     if (data.length < eol + 2 + size + 2) return undefined;
     parts.push(data.subarray(eol + 2, eol + 2 + size));
     at = eol + 2 + size + 2;

@@ -92,6 +92,12 @@ export function createCliSession(home: string, workDir: string): CliSession {
     return { child, record, done };
   };
 
+  const cliArgs = (args: readonly string[], opts: SpawnOptions) => [
+    CLI_MAIN,
+    ...args,
+    "--home",
+    opts.home ?? home,
+  ];
   const toCompletion = async (
     file: string,
     args: readonly string[],
@@ -106,24 +112,14 @@ export function createCliSession(home: string, workDir: string): CliSession {
     home,
     outputs,
     run: (args, opts = {}) =>
-      toCompletion(
-        process.execPath,
-        [CLI_MAIN, ...args, "--home", opts.home ?? home],
-        labelOf(args),
-        opts,
-      ),
+      toCompletion(process.execPath, cliArgs(args, opts), labelOf(args), opts),
     curl: (args, opts = {}) => {
       if (!CURL) throw new Error("curl is not installed");
       return toCompletion(CURL, ["-q", ...args], "curl", opts);
     },
     async start(args, opts = {}) {
       const label = labelOf(args);
-      const { child, record, done } = launch(
-        process.execPath,
-        [CLI_MAIN, ...args, "--home", opts.home ?? home],
-        label,
-        opts,
-      );
+      const { child, record, done } = launch(process.execPath, cliArgs(args, opts), label, opts);
       const firstLine = new Promise<string>((resolve, reject) => {
         const check = () => {
           const nl = record.stdout.indexOf("\n");

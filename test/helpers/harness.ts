@@ -85,7 +85,7 @@ export async function startHarness(opts: HarnessOptions = {}) {
   await writeCa(home.caDir, ca);
   const { dev, test } = makeKey();
   const { fingerprint, publicJwk } = devKeyInfo(dev);
-  const anchor = { kid: dev.kid, fingerprint, issuers: ["sigil-core"], jwk: publicJwk };
+  const anchor = { kid: dev.kid, fingerprint, issuers: ["sigil-core"], audience: "sigil-sign" };
 
   const name = opts.agentName ?? "agent-a";
   const agent = { id: generateId("agt"), name, token: generateAgentToken() };
@@ -93,7 +93,7 @@ export async function startHarness(opts: HarnessOptions = {}) {
   const cfg: ConfigFile = {
     version: 1,
     proxy: opts.proxy ?? {},
-    anchors: [{ ...anchor, audience: "sigil-sign" }],
+    anchors: [{ ...anchor, jwk: publicJwk }],
     agents: [
       {
         id: agent.id,
@@ -130,7 +130,10 @@ export async function startHarness(opts: HarnessOptions = {}) {
       env: { DEMO_KEY: canary, ...opts.env },
       nowMs,
     });
-  let proxy: RunningProxy | undefined = await start();
+  let proxy: RunningProxy | undefined = await start().catch(async (err: unknown) => {
+    await Promise.all([upstream.close(), rm(root, { recursive: true, force: true })]);
+    throw err;
+  });
   const minted: string[] = [];
   const responses: AgentResponse[] = [];
 

@@ -44,12 +44,14 @@ describe("agent authentication", () => {
     }
   });
 
-  it("refuses a revoked agent within the reload interval", async () => {
+  it("refuses a revoked agent once the hot reload (≤ 1.5 s) picks the revocation up", async () => {
     assert.equal((await h.attested({ path: "/v1/before-revoke" })).status, 200);
     await h.updateConfig((cfg) => {
       const entry = cfg.agents.find((a) => a.id === h.agent.id)!;
       entry.revoked_at = new Date().toISOString();
     });
+    const change = await h.waitForAudit((r) => r.type === "config");
+    assert.match(String(change["configHash"]), /^[0-9a-f]{64}$/, "the reload is audited");
     try {
       const res = await h.attested({ path: "/v1/after-revoke" });
       const requestId = await h.expectDenied(res, 407, CODE);

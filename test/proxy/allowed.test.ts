@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { openKeepAliveTunnel, proxyRawRequest } from "../helpers/agent-client.js";
+import { agentRawRequest, openKeepAliveTunnel, proxyRawRequest } from "../helpers/agent-client.js";
 import { API_HOST, startHarness, type Harness } from "../helpers/harness.js";
 
 describe("an allowed request through the proxy", () => {
@@ -101,6 +101,34 @@ describe("an allowed request through the proxy", () => {
     }
     const paths = h.upstream.requests.slice(before).map((r) => r.url);
     assert.deepEqual(paths, ["/v1/one", "/v1/two", "/v1/three"]);
+  });
+
+  it("answers pipelined requests in order, each checked on its own", async () => {
+    const head = (path: string, extra = "") => {
+      const { attestation, intent } = h.attest({ method: "GET", url: h.url(path) });
+      return (
+        `GET ${path} HTTP/1.1\r\nHost: ${API_HOST}\r\nX-Sigil-Attestation: ${attestation}\r\n` +
+        `X-Sigil-Intent: ${intent}\r\n${extra}\r\n`
+      );
+    };
+    const before = h.upstream.requests.length;
+    const res = await agentRawRequest({
+      ...h.tunnel(),
+      raw:
+        head("/v1/first") +
+        `GET /admin HTTP/1.1\r\nHost: ${API_HOST}\r\n\r\n` +
+        head("/v1/third", "Connection: close\r\n"),
+      untilClose: true,
+    });
+    h.responses.push(res);
+    assert.equal(res.status, 200);
+    const text = res.body.toString("latin1");
+    const statuses = [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => m[1]);
+    assert.deepEqual(statuses, ["403", "200"]);
+    assert.ok(text.indexOf('"path":"/v1/first"') < text.indexOf("ERR_NO_ROUTE"));
+    assert.ok(text.indexOf("ERR_NO_ROUTE") < text.indexOf('"path":"/v1/third"'));
+    const paths = h.upstream.requests.slice(before).map((r) => r.url);
+    assert.deepEqual(paths.sort(), ["/v1/first", "/v1/third"]);
   });
 
   it("answers GET /healthz on the proxy listener", async () => {

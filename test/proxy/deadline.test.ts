@@ -1,6 +1,7 @@
 /**
  * The request deadline (spec §3) covers only head to upstream response head: a slow head is a 504
- * well before the upstream answers, while a body that streams for longer than the deadline is not cut.
+ * well before the upstream answers, while a body that streams for longer than the deadline is not
+ * cut; the body is bounded by the idle timeout instead.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -8,11 +9,12 @@ import type { AuditRecord } from "../../src/audit/record.js";
 import { expectErrorResponse, startHarness, type Harness } from "../helpers/harness.js";
 
 const DEADLINE_MS = 300;
+const IDLE_MS = 1000;
 
 describe("the request deadline", () => {
   let h: Harness;
   before(async () => {
-    h = await startHarness({ proxy: { deadline_ms: DEADLINE_MS } });
+    h = await startHarness({ proxy: { deadline_ms: DEADLINE_MS, idle_timeout_ms: IDLE_MS } });
   });
   after(() => h.stop());
 
@@ -41,5 +43,17 @@ describe("the request deadline", () => {
     const outcome = await h.waitForAudit((r) => r.type === "outcome" && r["status"] === 200);
     assert.equal(outcome["error"], undefined);
     assert.equal(outcome["bytesOut"], expected.length);
+  });
+
+  it("cuts a response body that stays idle longer than idle_timeout_ms", async () => {
+    const seen = (await h.readAudit()).length;
+    const started = Date.now();
+    await assert.rejects(h.attested({ path: `/stream?chunks=2&ms=${IDLE_MS + 1000}` }));
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed >= IDLE_MS - 50 && elapsed < IDLE_MS + 900, `cut after ${elapsed} ms`);
+    // Outcome records are lazy (they ride with the next batch, flushed within a few ms).
+    const outcome = await h.waitForAudit((r) => r.type === "outcome" && r.seq >= seen);
+    assert.equal(outcome["status"], 200);
+    assert.equal(outcome["error"], "ERR_UPSTREAM_IDLE_TIMEOUT");
   });
 });

@@ -86,22 +86,51 @@ describe("routing and request-shape refusals", () => {
     });
   }
 
-  const malformed: [string, string][] = [
+  /** Malformed or ambiguous requests; `att` is a valid attestation, so only the shape is wrong. */
+  const malformed: [string, "tunnel" | "listener", (att: string) => string][] = [
     [
       "Content-Length together with Transfer-Encoding",
-      `POST /v1/x HTTP/1.1\r\nHost: ${API_HOST}\r\nContent-Length: 5\r\n` +
-        "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+      "tunnel",
+      (att) =>
+        `POST /v1/x HTTP/1.1\r\nHost: ${API_HOST}\r\nX-Sigil-Attestation: ${att}\r\n` +
+        "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
     ],
-    ["no Host header", "GET /v1/x HTTP/1.1\r\nX-Sigil-Attestation: x.y.z\r\n\r\n"],
     [
       "two Content-Length headers",
-      `POST /v1/x HTTP/1.1\r\nHost: ${API_HOST}\r\nContent-Length: 2\r\n` +
-        "Content-Length: 2\r\n\r\nab",
+      "tunnel",
+      (att) =>
+        `POST /v1/x HTTP/1.1\r\nHost: ${API_HOST}\r\nX-Sigil-Attestation: ${att}\r\n` +
+        "Content-Length: 2\r\nContent-Length: 2\r\n\r\nab",
+    ],
+    [
+      "no Host header",
+      "tunnel",
+      (att) => `GET /v1/x HTTP/1.1\r\nX-Sigil-Attestation: ${att}\r\n\r\n`,
+    ],
+    [
+      "two Host headers",
+      "tunnel",
+      (att) =>
+        `GET /v1/x HTTP/1.1\r\nHost: ${API_HOST}\r\nHost: evil.example.test\r\n` +
+        `X-Sigil-Attestation: ${att}\r\n\r\n`,
+    ],
+    [
+      "a CONNECT method inside the tunnel",
+      "tunnel",
+      () => `CONNECT ${API_HOST}:443 HTTP/1.1\r\nHost: ${API_HOST}:443\r\n\r\n`,
+    ],
+    [
+      "an absolute-form http:// target but no Host header",
+      "listener",
+      (att) =>
+        `GET http://${API_HOST}/v1/x HTTP/1.1\r\nX-Sigil-Attestation: ${att}\r\n` +
+        `Proxy-Authorization: ${basicAuth(h.agent.token)}\r\n\r\n`,
     ],
   ];
-  for (const [name, bytes] of malformed) {
+  for (const [name, where, bytes] of malformed) {
     it(`refuses an HTTP/1.1 request with ${name} with 400 ERR_BAD_REQUEST`, async () => {
-      await h.expectDenied(await raw("tunnel", bytes), 400, "ERR_BAD_REQUEST");
+      const res = await raw(where, bytes(h.attest().attestation));
+      await h.expectDenied(res, 400, "ERR_BAD_REQUEST");
     });
   }
 
