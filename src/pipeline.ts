@@ -85,9 +85,10 @@ export async function handleRequest(
   } catch (caught) {
     const err = toSigilError(caught, "ERR_INTERNAL", "internal error");
     if (!(caught instanceof SigilError)) {
+      // Only the error's type: a foreign message could quote request data.
       rt.logger.log("error", "unexpected error", {
         requestId: info.requestId,
-        error: String(caught),
+        errorType: caught instanceof Error ? caught.name : typeof caught,
       });
     }
     if (release) {

@@ -15,6 +15,8 @@ import { recordDeny } from "./refuse.js";
 import { writeRawError } from "./respond.js";
 import type { Runtime } from "./runtime.js";
 
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+
 export interface TunnelRegistry {
   /** Tunnel scope for each decrypted socket, read by the inner server per request. */
   scopes: WeakMap<object, RequestScope>;
@@ -83,8 +85,13 @@ export async function handleConnect(
   registry.open.add(socket);
   socket.once("close", () => registry.open.delete(socket));
   tls.on("error", () => tls.destroy());
+  // A client that never completes the handshake must not hold a socket forever.
+  socket.setTimeout(HANDSHAKE_TIMEOUT_MS, () => socket.destroy());
   registry.scopes.set(tls, { scheme: "https", host, port, agent });
-  tls.once("secure", () => registry.emitConnection(tls));
+  tls.once("secure", () => {
+    socket.setTimeout(0);
+    registry.emitConnection(tls);
+  });
 }
 
 async function refuseRaw(
