@@ -8,26 +8,8 @@ import { parseArgs } from "node:util";
 import { resolveHome } from "../config/home.js";
 import { SigilError } from "../errors.js";
 import { VERSION } from "../version.js";
-import { agentCommands } from "./agents.js";
-import { auditCommands } from "./audit.js";
-import { backendCommands } from "./backends.js";
 import type { CliContext, Command, Options } from "./command.js";
-import { devCommands } from "./dev.js";
-import { initCommand } from "./init.js";
-import { routeCommands } from "./routes.js";
-import { startCommand } from "./start.js";
-import { trustCommands } from "./trust.js";
-
-const COMMANDS: Command[] = [
-  initCommand,
-  startCommand,
-  ...trustCommands,
-  ...agentCommands,
-  ...backendCommands,
-  ...routeCommands,
-  ...auditCommands,
-  ...devCommands,
-];
+import { COMMANDS } from "./commands.js";
 
 const GLOBAL: Options = {
   home: { type: "string" },
@@ -92,7 +74,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       args: rest,
       options: { ...GLOBAL, ...command.options },
       strict: true,
-      allowPositionals: false,
+      allowPositionals: command.path[0] === "run",
     });
   } catch (e) {
     err(

@@ -12,10 +12,13 @@ export const startCommand: Command = {
   path: ["start"],
   summary: "run the proxy in the foreground",
   help: `Usage: sigil-vault start [--listen HOST:PORT] [--resolve HOST:PORT=ADDR:PORT]...
-         [--allow-remote] [--log-level debug|info|warn|error]
+         [--allow-remote] [--replay-store memory|redis://HOST:PORT[/DB]]
+         [--log-level debug|info|warn|error]
 
 Listens on 127.0.0.1:10255 unless told otherwise; a non-loopback address needs --allow-remote.
 --resolve connects to ADDR:PORT for HOST:PORT while TLS still verifies HOST (private DNS, tests).
+--replay-store overrides proxy.replay_store: a fleet shares one redis:// or rediss:// URL; the
+Redis password is read from SIGIL_VAULT_REDIS_PASSWORD, never from the URL.
 Config changes are picked up within 1 s. SIGINT/SIGTERM drain in-flight requests, then exit 0.
 Logs are JSON lines on stderr.
 
@@ -25,6 +28,7 @@ Example:
     listen: { type: "string" },
     resolve: { type: "string", multiple: true },
     "allow-remote": { type: "boolean" },
+    "replay-store": { type: "string" },
     "log-level": { type: "string" },
   },
   async run(ctx, values) {
@@ -34,9 +38,11 @@ Example:
     const resolve = Object.fromEntries(list(values, "resolve").map(parseResolveFlag));
     const logger = createLogger(process.stderr, level as LogLevel);
     const listen = str(values, "listen");
+    const replayStore = str(values, "replay-store");
     const proxy = await startProxy({
       home: ctx.home,
       ...(listen !== undefined ? { listen } : {}),
+      ...(replayStore !== undefined ? { replayStore } : {}),
       resolve,
       allowRemote: values["allow-remote"] === true,
       logger,

@@ -9,30 +9,14 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { agentCommands } from "../../src/cli/agents.js";
-import { auditCommands } from "../../src/cli/audit.js";
-import { backendCommands } from "../../src/cli/backends.js";
 import type { Command } from "../../src/cli/command.js";
-import { devCommands } from "../../src/cli/dev.js";
-import { initCommand } from "../../src/cli/init.js";
-import { routeCommands } from "../../src/cli/routes.js";
-import { startCommand } from "../../src/cli/start.js";
-import { trustCommands } from "../../src/cli/trust.js";
+import { COMMANDS } from "../../src/cli/commands.js";
 
 // Compiled to dist/test/docs/: the repository root is three levels up, the CLI two.
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const CLI = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 
-const MODULE_COMMANDS: readonly Command[] = [
-  initCommand,
-  startCommand,
-  ...trustCommands,
-  ...agentCommands,
-  ...backendCommands,
-  ...routeCommands,
-  ...auditCommands,
-  ...devCommands,
-];
+const MODULE_COMMANDS: readonly Command[] = COMMANDS;
 
 function runCli(args: string[]): string {
   return execFileSync(process.execPath, [CLI, ...args], { encoding: "utf8", timeout: 30_000 });

@@ -1,0 +1,102 @@
+/**
+ * The environment an agent process needs to use Vault: proxy variables carrying its token, and
+ * the Vault CA trusted by the common runtimes. `run` starts a command with it; `env` prints it.
+ * Runtimes that replace their trust store (Python requests, curl, OpenSSL) get a bundle of the
+ * system roots plus the Vault CA, so their other TLS keeps working.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { rootCertificates } from "node:tls";
+import { join } from "node:path";
+import { writeFileAtomic } from "../config/atomic-write.js";
+import type { HomePaths } from "../config/home.js";
+import { readConfigFile } from "../config/store.js";
+import { DEFAULT_LISTEN } from "../config/compile.js";
+import { splitListen } from "../config/listen.js";
+import { SigilError } from "../errors.js";
+
+const SYSTEM_BUNDLES = [
+  "/etc/ssl/certs/ca-certificates.crt",
+  "/etc/pki/tls/certs/ca-bundle.crt",
+  "/etc/ssl/cert.pem",
+];
+
+/** `--proxy`, else $SIGIL_VAULT_PROXY, else the config's listen address, else the default. */
+export function findProxy(
+  flag: string | undefined,
+  home: HomePaths,
+  env: NodeJS.ProcessEnv,
+): string {
+  const chosen = flag ?? env["SIGIL_VAULT_PROXY"] ?? configuredListen(home) ?? DEFAULT_LISTEN;
+  const [host, port] = splitListen(chosen.replace(/^https?:\/\//, "").replace(/\/$/, ""));
+  const h = host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host;
+  return `${h.includes(":") ? `[${h}]` : h}:${port}`;
+}
+
+function configuredListen(home: HomePaths): string | undefined {
+  try {
+    return readConfigFile(home.config).proxy.listen;
+  } catch {
+    return undefined;
+  }
+}
+
+export function readAgentToken(file: string | undefined, env: NodeJS.ProcessEnv): string {
+  const token = file !== undefined ? readTokenFile(file) : env["SIGIL_VAULT_AGENT_TOKEN"];
+  if (token === undefined || token === "") {
+    throw new SigilError(
+      "ERR_USAGE",
+      "--agent-token-file FILE (or $SIGIL_VAULT_AGENT_TOKEN) is required",
+    );
+  }
+  if (!/^svt_[A-Za-z0-9_-]{43}$/.test(token)) {
+    throw new SigilError("ERR_USAGE", "the agent token file does not hold an svt_ token");
+  }
+  return token;
+}
+
+function readTokenFile(file: string): string {
+  try {
+    return readFileSync(file, "utf8").trim();
+  } catch {
+    throw new SigilError("ERR_USAGE", `cannot read agent token file ${file}`);
+  }
+}
+
+/** Writes `<home>/ca/bundle.pem` (system roots + Vault CA) and returns its path. */
+export function writeTrustBundle(home: HomePaths): string {
+  if (!existsSync(home.caCert)) {
+    throw new SigilError(
+      "ERR_CONFIG_INVALID",
+      `no Vault CA at ${home.caCert}; run "sigil-vault init" first`,
+    );
+  }
+  const system = SYSTEM_BUNDLES.find((p) => existsSync(p));
+  const roots = system ? readFileSync(system, "utf8") : rootCertificates.join("\n");
+  const bundle = join(home.caDir, "bundle.pem");
+  writeFileAtomic(bundle, `${roots.trimEnd()}\n${readFileSync(home.caCert, "utf8")}`, 0o644);
+  return bundle;
+}
+
+export function agentEnvironment(
+  home: HomePaths,
+  proxy: string,
+  token: string,
+): Record<string, string> {
+  const bundle = writeTrustBundle(home);
+  const url = `http://agent:${token}@${proxy}`;
+  const noProxy = "localhost,127.0.0.1,::1";
+  return {
+    HTTPS_PROXY: url,
+    https_proxy: url,
+    HTTP_PROXY: url,
+    http_proxy: url,
+    NO_PROXY: noProxy,
+    no_proxy: noProxy,
+    NODE_EXTRA_CA_CERTS: home.caCert,
+    SSL_CERT_FILE: bundle,
+    REQUESTS_CA_BUNDLE: bundle,
+    CURL_CA_BUNDLE: bundle,
+    GIT_SSL_CAINFO: bundle,
+    DENO_CERT: home.caCert,
+  };
+}

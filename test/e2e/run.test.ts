@@ -1,0 +1,124 @@
+/**
+ * `sigil-vault run` end to end: real agent runtimes (curl, Python requests) started by the CLI,
+ * with no proxy or CA flags of their own, reach the upstream through Vault with the credential
+ * injected; the exit code is passed through.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startHarness, API_HOST, type Harness } from "../helpers/harness.js";
+
+const BIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+
+function sv(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env, timeout: 20_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const hasPython = await new Promise<boolean>((resolve) =>
+  execFile("python3", ["-c", "import requests"], (err) => resolve(!err)),
+);
+
+describe("sigil-vault run", () => {
+  let h: Harness;
+  let tokenFile: string;
+  before(async () => {
+    h = await startHarness();
+    tokenFile = join(h.home.root, "agent.token");
+    writeFileSync(tokenFile, h.agent.token + "\n", { mode: 0o600 });
+  });
+  after(() => h.stop());
+
+  const runArgs = () => [
+    "--home",
+    h.home.root,
+    "run",
+    "--agent-token-file",
+    tokenFile,
+    "--proxy",
+    `127.0.0.1:${h.proxyPort}`,
+    "--",
+  ];
+
+  it("lets curl reach the upstream through Vault with only an attestation header of its own", async () => {
+    const { attestation } = h.attest({ method: "GET", url: `https://${API_HOST}/v1/run-curl` });
+    const r = await sv([
+      ...runArgs(),
+      "curl",
+      "-sS",
+      "-i",
+      "-H",
+      `X-Sigil-Attestation: ${attestation}`,
+      `https://${API_HOST}/v1/run-curl`,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^HTTP\/1\.1 200/m);
+    const seen = h.upstream.requests.find((q) => q.url === "/v1/run-curl");
+    assert.equal(seen?.headers["authorization"], `Bearer ${h.canary}`);
+    assert.ok(!r.stdout.includes(h.canary));
+  });
+
+  it(
+    "lets Python requests use the bundle of system roots plus the Vault CA",
+    { skip: hasPython ? false : "python3 with requests is not installed" },
+    async () => {
+      const { attestation } = h.attest({ method: "GET", url: `https://${API_HOST}/v1/run-python` });
+      const script = `import requests,sys\nr=requests.get("https://${API_HOST}/v1/run-python",headers={"X-Sigil-Attestation":sys.argv[1]},timeout=10)\nprint(r.status_code)`;
+      const r = await sv([...runArgs(), "python3", "-c", script, attestation]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.trim(), "200");
+      assert.equal(
+        h.upstream.requests.find((q) => q.url === "/v1/run-python")?.headers["authorization"],
+        `Bearer ${h.canary}`,
+      );
+    },
+  );
+
+  it("passes the command's exit code through and refuses a missing token file", async () => {
+    assert.equal((await sv([...runArgs(), "sh", "-c", "exit 7"])).code, 7);
+    const missing = await sv([
+      "--home",
+      h.home.root,
+      "run",
+      "--agent-token-file",
+      "/nonexistent",
+      "--",
+      "true",
+    ]);
+    assert.equal(missing.code, 2);
+    assert.equal(missing.stderr.trim().split("\n").length, 1);
+  });
+
+  it("env prints the same variables as shell exports", async () => {
+    const r = await sv([
+      "--home",
+      h.home.root,
+      "env",
+      "--agent-token-file",
+      tokenFile,
+      "--proxy",
+      `127.0.0.1:${h.proxyPort}`,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    for (const name of [
+      "HTTPS_PROXY",
+      "NO_PROXY",
+      "NODE_EXTRA_CA_CERTS",
+      "SSL_CERT_FILE",
+      "REQUESTS_CA_BUNDLE",
+      "CURL_CA_BUNDLE",
+      "GIT_SSL_CAINFO",
+      "DENO_CERT",
+    ]) {
+      assert.match(r.stdout, new RegExp(`^export ${name}='`, "m"));
+    }
+    assert.match(r.stdout, /^export NO_PROXY='localhost,127\.0\.0\.1,::1'$/m);
+  });
+});
