@@ -56,6 +56,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     return 0;
   }
   const { command, rest, group } = findCommand(argv);
+  if (!command && rest.length === 0) {
+    // Only global flags (`--home D --help`): show the overview.
+    out(overview());
+    return argv.includes("--help") || argv.includes("-h") ? 0 : 2;
+  }
   if (!command) {
     if (group && (rest.length === 1 || rest.includes("--help") || rest.includes("-h"))) {
       const sub = COMMANDS.filter((c) => c.path[0] === group);

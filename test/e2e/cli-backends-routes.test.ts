@@ -7,7 +7,7 @@ import { before, describe, it } from "node:test";
 import { assertFails, ok, useInitializedHome } from "./cli-home.js";
 
 /** Closed local port: any backend that tries the network fails fast and stays offline. */
-const DEAD = "http://127.0.0.1:9";
+const DEAD = "https://127.0.0.1:9";
 const VALID_BACKENDS: [kind: string, options: string][] = [
   ["env", ""],
   ["hashicorp-vault", `vault_addr=${DEAD},auth_method=token,token_env=VAULT_TOKEN,timeout_ms=500`],
@@ -17,7 +17,10 @@ const VALID_BACKENDS: [kind: string, options: string][] = [
     `region=us-east-1,role_arn=arn:aws:iam::123456789012:role/r,endpoint=${DEAD},timeout_ms=500`,
   ],
   ["azure-key-vault", `vault_url=${DEAD},authority_host=${DEAD},timeout_ms=500`],
-  ["gcp-secret-manager", `project=p1,endpoint=${DEAD},token_uri=${DEAD},timeout_ms=500`],
+  [
+    "gcp-secret-manager",
+    `project=sigil-test-project,endpoint=${DEAD},token_uri=${DEAD},timeout_ms=500`,
+  ],
 ];
 
 describe("backends and routes through the CLI", { timeout: 120_000 }, () => {
