@@ -10,6 +10,7 @@ const cred = (fields: Record<string, string>) =>
 const req = (path = "/v1/x", headers: OutboundRequest["headers"] = {}): OutboundRequest => ({
   method: "GET",
   path,
+  host: "api.example.com",
   headers,
 });
 
