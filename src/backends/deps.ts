@@ -4,8 +4,15 @@
  * backend endpoints (tests inject their fake services' CA here; production uses `ca_cert` options
  * and the system roots).
  */
+import type { ResolveTarget } from "../config/resolve.js";
+
 export interface BackendDeps {
   env: NodeJS.ProcessEnv;
   /** Extra CA certificates (PEM) trusted for backend endpoints, on top of the system roots. */
   extraCa?: readonly string[];
+  /**
+   * Address overrides, "host:port" → where to connect, with TLS still verifying the name: the
+   * proxy's own `--resolve` / `proxy.resolve` map, which applies to backend endpoints too.
+   */
+  resolve?: ReadonlyMap<string, ResolveTarget>;
 }

@@ -1,6 +1,7 @@
 /** `sigil-vault backends add|list|remove|test` — where credentials come from (spec §7). */
 import { BACKEND_KINDS } from "../backends/backend.js";
 import { createBackend, isBackendKind } from "../backends/index.js";
+import { parseResolveMap } from "../config/resolve.js";
 import { backendTimeoutMs, validateBackendOptions } from "../backends/options.js";
 import { SigilError } from "../errors.js";
 import type { Command } from "./command.js";
@@ -104,11 +105,15 @@ Example:
   options: { name: { type: "string" }, secret: { type: "string" } },
   async run(ctx, values) {
     const name = required(values, "name");
-    const entry = readConfig(ctx).backends.find((b) => b.name === name);
+    const cfg = readConfig(ctx);
+    const entry = cfg.backends.find((b) => b.name === name);
     if (!entry) throw new SigilError("ERR_NOT_FOUND", `no backend named ${name}`);
     if (!isBackendKind(entry.kind))
       throw new SigilError("ERR_CONFIG_INVALID", `unknown kind ${entry.kind}`);
-    const backend = createBackend(name, entry.kind, entry.options, { env: ctx.env });
+    const backend = createBackend(name, entry.kind, entry.options, {
+      env: ctx.env,
+      resolve: parseResolveMap(cfg.proxy.resolve ?? {}),
+    });
     const started = performance.now();
     const cred = await backend.fetch(str(values, "secret") ?? "", {
       signal: AbortSignal.timeout(backendTimeoutMs(entry.options)),

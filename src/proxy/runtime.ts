@@ -59,7 +59,12 @@ export async function buildState(
     const reuse = prev?.backendKeys.get(name) === key ? prev.backends.get(name) : undefined;
     backends.set(
       name,
-      reuse ?? createBackend(name, b.kind, b.options, { ...deps.backendDeps, env: deps.env }),
+      reuse ??
+        createBackend(name, b.kind, b.options, {
+          ...deps.backendDeps,
+          resolve: config.proxy.resolve,
+          env: deps.env,
+        }),
     );
     backendKeys.set(name, key);
   }
