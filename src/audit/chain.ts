@@ -33,7 +33,12 @@ export function checkSealedLine(value: unknown, line: string): string | null {
   if (shape) return shape;
   const record = value as AuditRecord;
   const { hash, ...rest } = record;
-  const members = canonicalMembers(rest);
+  let members;
+  try {
+    members = canonicalMembers(rest);
+  } catch {
+    return "record holds a value canonical JSON cannot represent";
+  }
   if (sha256Hex("{" + members.map((m) => m[1]).join(",") + "}") !== hash) {
     return "hash does not match the record's content";
   }

@@ -14,6 +14,20 @@ export interface ForwardLine {
   complete: boolean;
   /** Offset just after this line (after its "\n" when complete). */
   end: number;
+  /** True when the bytes are not valid UTF-8 (`text` then holds a lossy decoding). */
+  invalidUtf8?: boolean;
+}
+
+// Lossy decoding would map distinct invalid bytes to the same U+FFFD, hiding an edited byte
+// from `audit verify`; decode strictly and report the line instead.
+const strict = new TextDecoder("utf-8", { fatal: true });
+
+function decode(bytes: Buffer): { text: string; invalidUtf8?: true } {
+  try {
+    return { text: strict.decode(bytes) };
+  } catch {
+    return { text: bytes.toString("utf8"), invalidUtf8: true };
+  }
 }
 
 /** Yields the lines of `path` from byte offset `start` (which should begin a line). */
@@ -25,14 +39,17 @@ export async function* readLinesForward(path: string, start = 0): AsyncGenerator
     let lineStart = 0;
     let nl = chunk.indexOf(0x0a);
     if (carry && nl !== -1) {
-      const text = Buffer.concat([carry, chunk.subarray(0, nl)]).toString("utf8");
-      yield { text, complete: true, end: offset + nl + 1 };
+      yield {
+        ...decode(Buffer.concat([carry, chunk.subarray(0, nl)])),
+        complete: true,
+        end: offset + nl + 1,
+      };
       carry = null;
       lineStart = nl + 1;
       nl = chunk.indexOf(0x0a, lineStart);
     }
     while (nl !== -1) {
-      yield { text: chunk.toString("utf8", lineStart, nl), complete: true, end: offset + nl + 1 };
+      yield { ...decode(chunk.subarray(lineStart, nl)), complete: true, end: offset + nl + 1 };
       lineStart = nl + 1;
       nl = chunk.indexOf(0x0a, lineStart);
     }
@@ -42,5 +59,5 @@ export async function* readLinesForward(path: string, start = 0): AsyncGenerator
     }
     offset += chunk.length;
   }
-  if (carry) yield { text: carry.toString("utf8"), complete: false, end: offset };
+  if (carry) yield { ...decode(carry), complete: false, end: offset };
 }

@@ -75,6 +75,7 @@ async function verifyLines(
     lineNo++;
     if (!line.complete) return fail(null, "last line is incomplete (torn write)");
     if (line.text === "") return fail(null, "blank line");
+    if (line.invalidUtf8) return fail(null, "line is not valid UTF-8");
     let value: unknown;
     try {
       value = JSON.parse(line.text);

@@ -32,6 +32,9 @@ export interface ProxyServers {
 
 export function createProxyServers(rt: Runtime): ProxyServers {
   const inner = createServer(SERVER_LIMITS);
+  // Node keeps only the first ~1000 header lines by default and drops the rest silently, which
+  // would hide a second Host or attestation header; the 32 KiB size limit bounds the count.
+  inner.maxHeadersCount = 0;
   const registry: TunnelRegistry = {
     scopes: new WeakMap(),
     open: new Set(),
@@ -58,6 +61,7 @@ export function createProxyServers(rt: Runtime): ProxyServers {
   });
 
   const outer = createServer(SERVER_LIMITS);
+  outer.maxHeadersCount = 0;
   outer.on("connect", (req: IncomingMessage, socket: Socket, head: Buffer) => {
     void handleConnect(rt, registry, req, socket, head);
   });
