@@ -4,7 +4,9 @@
  * where login material lives (env var, file, ambient identity) — never the secret itself.
  */
 import { SigilError } from "../errors.js";
+import { checkAzureOptions } from "./azure/settings.js";
 import type { BackendKind } from "./backend.js";
+import { checkGcpOptions } from "./gcp/settings.js";
 
 interface KindOptions {
   required: readonly string[];
@@ -46,10 +48,12 @@ export const KIND_OPTIONS: Record<BackendKind, KindOptions> = {
   "azure-key-vault": {
     required: ["vault_url"],
     optional: ["tenant_id", "client_id", "client_secret_env", "authority_host", TIMEOUT],
+    check: checkAzureOptions,
   },
   "gcp-secret-manager": {
     required: ["project"],
     optional: ["credentials_file", "endpoint", "token_uri", TIMEOUT],
+    check: checkGcpOptions,
   },
 };
 

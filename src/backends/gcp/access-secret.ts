@@ -60,7 +60,7 @@ function get(url: URL, req: AccessRequest): Promise<{ status: number; body: Buff
         res.on("data", (chunk: Buffer) => {
           size += chunk.length;
           if (size > MAX_BODY) {
-            chunks.forEach((c) => c.fill(0));
+            [...chunks, chunk].forEach((c) => c.fill(0));
             res.destroy();
             return fail("Secret Manager response too large");
           }

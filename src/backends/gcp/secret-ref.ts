@@ -12,7 +12,8 @@ export interface SecretRef {
   readonly field?: string;
 }
 
-const PROJECT = /^[A-Za-z0-9][A-Za-z0-9.:-]{0,127}$/;
+/** A project id (optionally `domain:`-scoped) or number. */
+export const PROJECT_ID = /^[A-Za-z0-9][A-Za-z0-9.:-]{0,127}$/;
 const SECRET = /^[A-Za-z0-9_-]{1,255}$/;
 /** A version number or an alias (`latest` is one); aliases start with a letter. */
 const VERSION = /^(?:[1-9][0-9]{0,18}|[A-Za-z][A-Za-z0-9_-]{0,62})$/;
@@ -31,7 +32,7 @@ export function parseSecretRef(ref: string, project: string): SecretRef {
       ? [project, path, "latest"]
       : [project, path.slice(0, at), path.slice(at + 1)];
   if (path === "") throw invalid("no secret name (use <secret>[@<version>][#field])");
-  if (!PROJECT.test(p)) throw invalid("a malformed project");
+  if (!PROJECT_ID.test(p)) throw invalid("a malformed project");
   if (!SECRET.test(s)) throw invalid("a malformed secret id");
   if (!VERSION.test(v)) throw invalid("a malformed version");
   const name = `projects/${p}/secrets/${s}/versions/${v}`;

@@ -4,6 +4,7 @@
  * the token endpoint receives a signed assertion and Secret Manager returns the secret.
  */
 import { SigilError } from "../../errors.js";
+import { PROJECT_ID } from "./secret-ref.js";
 
 /** Parsed options of one `gcp-secret-manager` backend. */
 export interface GcpSettings {
@@ -18,11 +19,10 @@ export interface GcpSettings {
 }
 
 export const DEFAULT_ENDPOINT = "https://secretmanager.googleapis.com";
-const PROJECT = /^[A-Za-z0-9][A-Za-z0-9.:-]{0,127}$/;
 
 /** The KIND_OPTIONS refinement: a reason when the options are unusable, else undefined. */
 export function checkGcpOptions(o: Readonly<Record<string, string>>): string | undefined {
-  if (!PROJECT.test(o["project"] ?? "")) return "project must be a GCP project id or number";
+  if (!PROJECT_ID.test(o["project"] ?? "")) return "project must be a GCP project id or number";
   for (const key of ["endpoint", "token_uri"]) {
     const v = o[key];
     if (v !== undefined && !isHttpsUrl(v)) return `${key} must be an https:// URL`;

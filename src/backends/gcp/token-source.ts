@@ -55,21 +55,19 @@ export function createTokenSource(opts: TokenSourceOptions): TokenSource {
 
 async function createClient(opts: TokenSourceOptions): Promise<AuthClient> {
   const { JWT, Compute } = await loadLibrary();
-  // The agent carries our trust roots and bypasses gaxios' *_PROXY handling; no retries with
-  // backoff inside a just-in-time fetch: the request has a 2 s budget.
-  const transporterOptions = {
-    agent: opts.agent,
-    timeout: opts.timeoutMs,
-    retryConfig: { retry: 0 },
-  };
+  // The metadata server is plain HTTP on the host; gcp-metadata brings its own transport.
   if (!opts.credentialsFile) return new Compute({ scopes: [CLOUD_PLATFORM_SCOPE] });
   const key = await readServiceAccount(opts.credentialsFile, opts.backend);
   const client = new JWT({
     email: key.clientEmail,
     key: key.privateKey,
     scopes: [CLOUD_PLATFORM_SCOPE],
-    transporterOptions,
-    ...(key.keyId ? { keyId: key.keyId } : {}),
+    // gaxios hands `agent` to its fetch: our trust roots, verification on, and no *_PROXY
+    // detour. No retry with backoff inside a just-in-time fetch that has seconds to live.
+    transporterOptions: { agent: opts.agent, timeout: opts.timeoutMs, retryConfig: { retry: 0 } },
+    // Without the library's default interceptors its debug logger (GOOGLE_SDK_NODE_LOGGING)
+    // cannot print token responses; they only add telemetry headers.
+    useAuthRequestParameters: false,
   });
   const tokenUri = opts.tokenUri?.href ?? key.tokenUri;
   // google-auth-library posts every grant to GOOGLE_TOKEN_URL; a gaxios request interceptor is
@@ -88,7 +86,6 @@ async function createClient(opts: TokenSourceOptions): Promise<AuthClient> {
 interface ServiceAccountKey {
   clientEmail: string;
   privateKey: string;
-  keyId?: string;
   tokenUri?: string;
 }
 
@@ -110,13 +107,7 @@ async function readServiceAccount(file: string, backend: string): Promise<Servic
   if (!clientEmail || !privateKey) throw bad("lacks client_email or private_key");
   const tokenUri = str("token_uri");
   if (tokenUri !== undefined && !isHttpsUrl(tokenUri)) throw bad("token_uri must be https");
-  const keyId = str("private_key_id");
-  return {
-    clientEmail,
-    privateKey,
-    ...(keyId ? { keyId } : {}),
-    ...(tokenUri ? { tokenUri } : {}),
-  };
+  return { clientEmail, privateKey, ...(tokenUri ? { tokenUri } : {}) };
 }
 
 /** Status and OAuth error code only: the library's messages may quote the response body. */
