@@ -1,21 +1,90 @@
-/** The `hashicorp-vault` backend (spec §7). Placeholder until implemented: every fetch is refused. */
-import { SigilError } from "../errors.js";
-import type { Backend } from "./backend.js";
+/**
+ * The `hashicorp-vault` backend (spec §7): KV v1/v2 secrets, dynamic secrets whose lease is revoked
+ * when the request completes, and PKI certificates for `mtls`, read just in time with a cached Vault
+ * login (token, AppRole, JWT or Kubernetes). Pieces live in ./hashicorp/.
+ */
+import type { Backend, Credential } from "./backend.js";
 import type { BackendDeps } from "./deps.js";
+import { createVaultClient } from "./hashicorp/client.js";
+import { abortError, createVaultHttp } from "./hashicorp/http.js";
+import { readVaultSecret } from "./hashicorp/secret.js";
+import { parseVaultSecretRef, type VaultSecretRef } from "./hashicorp/secret-ref.js";
+import { createVaultSession } from "./hashicorp/session.js";
+import { resolveVaultSettings } from "./hashicorp/settings.js";
+
+/** Test and benchmark hooks; production uses the defaults. */
+export interface VaultBackendHooks {
+  /** Clock for the login token's TTL; default Date.now. */
+  nowMs?: () => number;
+}
+
+/** A Backend plus `close()` for tests and benchmarks that must not leave sockets open. */
+export interface HashicorpVaultBackend extends Backend {
+  close(): void;
+}
 
 export function createHashicorpVaultBackend(
   name: string,
-  _options: Readonly<Record<string, string>>,
-  _deps: BackendDeps,
-): Backend {
+  options: Readonly<Record<string, string>>,
+  deps: BackendDeps,
+  hooks: VaultBackendHooks = {},
+): HashicorpVaultBackend {
+  const settings = resolveVaultSettings(name, options);
+  const http = createVaultHttp(settings, deps);
+  const session = createVaultSession(settings, http, deps.env, hooks.nowMs ?? Date.now);
+  const client = createVaultClient(http, session);
+  const refs = new Map<string, VaultSecretRef>();
+
   return {
     name,
     kind: "hashicorp-vault",
-    async fetch() {
-      throw new SigilError(
-        "ERR_BACKEND_FAILED",
-        "backend kind hashicorp-vault is not implemented in this version of sigil-vault",
-      );
+    async fetch(secretRef, ctx): Promise<Credential> {
+      let ref = refs.get(secretRef);
+      if (!ref) {
+        ref = parseVaultSecretRef(name, secretRef);
+        if (refs.size < 1024) refs.set(secretRef, ref);
+      }
+      if (ctx.signal.aborted) throw abortError(settings, ctx.signal.reason);
+      // The call runs under the backend's own cap rather than the caller's signal, so a dynamic
+      // secret Vault issues after the caller gave up is still seen — and revoked — below.
+      const work = readVaultSecret(settings, client, ref, AbortSignal.timeout(settings.timeoutMs));
+      return settleOrAbandon(work, ctx.signal, (reason) => abortError(settings, reason));
     },
+    close: () => http.close(),
   };
+}
+
+/** Resolves with `work` unless `signal` aborts first; a credential that arrives late is released. */
+function settleOrAbandon(
+  work: Promise<Credential>,
+  signal: AbortSignal,
+  onAbort: (reason: unknown) => Error,
+): Promise<Credential> {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const abandon = () => {
+      if (done) return;
+      done = true;
+      reject(onAbort(signal.reason));
+      work.then(
+        (late) => late.release().catch(() => undefined),
+        () => undefined,
+      );
+    };
+    signal.addEventListener("abort", abandon, { once: true });
+    work.then(
+      (cred) => {
+        signal.removeEventListener("abort", abandon);
+        if (done) return;
+        done = true;
+        resolve(cred);
+      },
+      (err: unknown) => {
+        signal.removeEventListener("abort", abandon);
+        if (done) return;
+        done = true;
+        reject(err);
+      },
+    );
+  });
 }

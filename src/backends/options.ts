@@ -105,8 +105,10 @@ function checkHashicorp(o: Readonly<Record<string, string>>): string | undefined
       }
       return undefined;
     case "jwt":
+      if (!o["role"]) return "auth_method=jwt requires role";
+      return o["jwt_file"] ? undefined : "auth_method=jwt requires jwt_file";
     case "kubernetes":
-      return o["role"] ? undefined : `auth_method=${method} requires role`;
+      return o["role"] ? undefined : "auth_method=kubernetes requires role";
     default:
       return "auth_method must be token, approle, jwt or kubernetes";
   }

@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable, Transform } from "node:stream";
 import { decoderFor, withoutEncodingHeaders } from "./decode.js";
+import { SigilError } from "../errors.js";
 import type { Redactor } from "./redact.js";
 import type { AuditRecord } from "../audit/record.js";
 import type { CompiledRoute } from "../config/compile.js";
@@ -44,23 +45,48 @@ export async function streamResponse(
   let bytesIn = 0;
   if (Buffer.isBuffer(p.body)) bytesIn = p.body.length;
   else p.body.on("data", (c: Buffer) => (bytesIn += c.length));
-  const upstream = await x.deadline.race(
-    rt.upstream.request(
-      {
-        scheme: scope.scheme,
-        host: scope.host,
-        port: scope.port,
-        connectHost: override?.host ?? scope.host,
-        connectPort: override?.port ?? scope.port,
-        ...(p.route.upstreamCa
-          ? { secureContext: p.route.upstreamCa.context, caPems: [p.route.upstreamCa.pem] }
-          : {}),
-      },
-      p.out,
-      p.body,
-      x.deadline.signal,
-    ),
-  );
+  // An agent that hangs up before the response head must not keep the credential (and a dynamic
+  // lease) alive until the upstream answers: abort the upstream call and close the record.
+  const abort = new AbortController();
+  const onDeadline = () => abort.abort(x.deadline.signal.reason);
+  const onClientClose = () => {
+    if (!x.res.headersSent) abort.abort(new SigilError("ERR_UPSTREAM_FAILED", "agent went away"));
+  };
+  x.deadline.signal.addEventListener("abort", onDeadline, { once: true });
+  x.res.once("close", onClientClose);
+  let upstream: IncomingMessage;
+  try {
+    upstream = await x.deadline.race(
+      rt.upstream.request(
+        {
+          scheme: scope.scheme,
+          host: scope.host,
+          port: scope.port,
+          connectHost: override?.host ?? scope.host,
+          connectPort: override?.port ?? scope.port,
+          ...(p.route.upstreamCa
+            ? { secureContext: p.route.upstreamCa.context, caPems: [p.route.upstreamCa.pem] }
+            : {}),
+        },
+        p.out,
+        p.body,
+        abort.signal,
+      ),
+    );
+  } catch (err) {
+    if (x.res.destroyed && !x.res.headersSent) {
+      await writeOutcome(rt, x.release, x.requestId, {
+        status: 0,
+        error: "ERR_CLIENT_ABORTED",
+        bytesIn,
+      });
+      return;
+    }
+    throw err;
+  } finally {
+    x.deadline.signal.removeEventListener("abort", onDeadline);
+    x.res.off("close", onClientClose);
+  }
   x.deadline.clear();
   const status = upstream.statusCode ?? 502;
   const bodyless = x.req.method === "HEAD" || status === 204 || status === 304;

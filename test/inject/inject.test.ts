@@ -61,7 +61,7 @@ for (const spec of [
   "query:bad name",
   "basic:extra",
   "cookie:x",
-  "aws-sigv4",
+  "mtls:extra",
 ]) {
   test(`the spec "${spec}" is refused when the route is added`, () => {
     assert.throws(

@@ -32,7 +32,12 @@ const KNOWN_MESSAGES: readonly [RegExp, string][] = [
 ];
 
 /** ERR_BACKEND_FAILED naming what failed, the HTTP status and a safe summary of why. */
-export function vaultFailure(backend: string, what: string, status: number, body: Buffer): SigilError {
+export function vaultFailure(
+  backend: string,
+  what: string,
+  status: number,
+  body: Buffer,
+): SigilError {
   const summary = knownMessage(body) ?? STATUS_LABELS[status] ?? "unexpected status";
   return new SigilError(
     "ERR_BACKEND_FAILED",

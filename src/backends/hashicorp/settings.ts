@@ -41,7 +41,10 @@ export function resolveVaultSettings(
   const authMethod = (o["auth_method"] ?? "token") as VaultAuthMethod;
   const addr = o["vault_addr"] ?? "";
   if (!/^https?:\/\/[^\s/]+/.test(addr)) {
-    throw new SigilError("ERR_CONFIG_INVALID", `backend ${name}: vault_addr must be an http(s) URL`);
+    throw new SigilError(
+      "ERR_CONFIG_INVALID",
+      `backend ${name}: vault_addr must be an http(s) URL`,
+    );
   }
   const mount = (o["mount"] ?? authMethod).replace(/^\/+|\/+$/g, "");
   const namespace = o["namespace"]?.replace(/^\/+|\/+$/g, "");

@@ -1,0 +1,96 @@
+/**
+ * One secret read (or PKI issue) turned into a Credential. KV v2 replies nest the values in
+ * `data.data` beside `data.metadata`; KV v1, dynamic secrets and PKI put them in `data`. A reply
+ * with a `lease_id` is a dynamic secret: its lease is revoked (`PUT sys/leases/revoke`) when the
+ * credential is released, or at once if the credential cannot be used.
+ * https://developer.hashicorp.com/vault/api-docs/secret/kv/kv-v2#read-secret-version
+ */
+import { createCredential, type Credential } from "../backend.js";
+import { credentialFromBytes } from "../fields.js";
+import type { VaultClient } from "./client.js";
+import { vaultFailure, vaultMalformed } from "./failure.js";
+import type { VaultSecretRef } from "./secret-ref.js";
+import type { VaultSettings } from "./settings.js";
+
+export async function readVaultSecret(
+  settings: VaultSettings,
+  client: VaultClient,
+  ref: VaultSecretRef,
+  signal: AbortSignal,
+): Promise<Credential> {
+  const reply = await client.call(
+    { method: ref.method, path: ref.path, ...(ref.body ? { body: ref.body } : {}) },
+    signal,
+  );
+  const what = ref.method === "POST" ? "certificate issue" : "secret read";
+  if (reply.status !== 200) throw vaultFailure(settings.name, what, reply.status, reply.body);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(reply.body.toString("utf8"));
+  } catch {
+    throw vaultMalformed(settings.name, what);
+  } finally {
+    reply.body.fill(0);
+  }
+  const top = asObject(parsed);
+  const leaseId = typeof top?.["lease_id"] === "string" ? top["lease_id"] : "";
+  const revoke = () => revokeLease(settings, client, leaseId);
+  try {
+    const values = secretValues(ref, top);
+    if (!values) throw vaultMalformed(settings.name, what);
+    const fields = credentialFromBytes(Buffer.from(JSON.stringify(values), "utf8"), ref.field);
+    return leaseId
+      ? createCredential(fields, { leaseId, onRelease: revoke })
+      : createCredential(fields);
+  } catch (err) {
+    if (leaseId) revoke().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Revokes a dynamic secret's lease with the backend's own timeout (the request is over). */
+export async function revokeLease(
+  settings: VaultSettings,
+  client: VaultClient,
+  leaseId: string,
+): Promise<void> {
+  const reply = await client.call(
+    { method: "PUT", path: "sys/leases/revoke", body: { lease_id: leaseId } },
+    AbortSignal.timeout(settings.timeoutMs),
+  );
+  if (reply.status !== 204 && reply.status !== 200) {
+    throw vaultFailure(settings.name, "lease revocation", reply.status, reply.body);
+  }
+}
+
+/**
+ * The secret's name → value pairs: KV v2's inner `data` when the path has a `data` segment and the
+ * reply has the v2 shape, else `data`. Arrays of strings (PKI `ca_chain`) become one PEM bundle.
+ */
+function secretValues(
+  ref: VaultSecretRef,
+  top: Record<string, unknown> | undefined,
+): Record<string, string> | undefined {
+  const data = asObject(top?.["data"]);
+  if (!data) return undefined;
+  const inner = asObject(data["data"]);
+  const isV2 = ref.segments.slice(1).includes("data") && inner && asObject(data["metadata"]);
+  const source = isV2 ? inner : data;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(source)) {
+    if (typeof v === "string") out[k] = v;
+    else if (typeof v === "number" || typeof v === "boolean") out[k] = String(v);
+    else if (Array.isArray(v) && v.every((x) => typeof x === "string")) out[k] = pemBundle(v);
+  }
+  return out;
+}
+
+function pemBundle(parts: readonly string[]): string {
+  return parts.map((p) => (p.endsWith("\n") ? p : `${p}\n`)).join("");
+}
+
+function asObject(v: unknown): Record<string, unknown> | undefined {
+  return v !== null && typeof v === "object" && !Array.isArray(v)
+    ? (v as Record<string, unknown>)
+    : undefined;
+}
