@@ -1,0 +1,168 @@
+/**
+ * A Vault for the AWS end-to-end tests: a throwaway home with one agent, the caller's AWS
+ * backends and routes, the fake services' CA as backend trust (startProxy `backendCa`, which the
+ * shared harness does not pass), every route host resolved to its local upstream, and an
+ * attested request helper. Kept here rather than widening test/helpers/harness.ts.
+ */
+import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
+import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { generateAgentToken, generateId, hashToken } from "../../src/agents.js";
+import type { AuditRecord } from "../../src/audit/record.js";
+import { resolveHome } from "../../src/config/home.js";
+import type { BackendEntry, ConfigFile, RouteEntry } from "../../src/config/schema.js";
+import { writeConfigFile } from "../../src/config/store.js";
+import { makeDevAttestation } from "../../src/dev/attest.js";
+import { devKeyInfo, type DevKey } from "../../src/dev/keys.js";
+import { createCa, writeCa } from "../../src/mitm/ca.js";
+import { startProxy } from "../../src/proxy/app.js";
+import { agentRequest, type AgentResponse } from "../helpers/agent-client.js";
+import { readAudit, sleep } from "../helpers/harness.js";
+
+/** A route in this setup's terms; the upstream is where `host:443` resolves. */
+export interface AwsRoute {
+  host: string;
+  path: string;
+  backend: string;
+  secret?: string;
+  inject: string;
+  /** JSON text of an inline session policy (written to a file for the route). */
+  sessionPolicy?: string;
+  upstreamPort: number;
+  /** PEM of the CA that issued the upstream's certificate. */
+  upstreamCaPem: string;
+}
+
+export interface AwsVaultOptions {
+  backends: BackendEntry[];
+  routes: AwsRoute[];
+  /** Environment of the Vault process (base AWS credentials). */
+  env: Record<string, string>;
+  /** Trust roots for backend endpoints (the fake services' CA). */
+  backendCa: string[];
+}
+
+export interface AgentCall {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: Buffer;
+}
+
+export async function startAwsVault(opts: AwsVaultOptions) {
+  const root = await mkdtemp(join(tmpdir(), "sigil-aws-e2e-"));
+  await chmod(root, 0o700);
+  const home = resolveHome(root, {});
+  const ca = createCa();
+  await writeCa(home.caDir, ca);
+  const key = makeDevKey();
+  const { fingerprint, publicJwk } = devKeyInfo(key);
+  const agent = { id: generateId("agt"), name: "agent-a", token: generateAgentToken() };
+  const routes: RouteEntry[] = [];
+  const resolve: Record<string, string> = {};
+  for (const [i, r] of opts.routes.entries()) {
+    const caFile = join(root, `upstream-ca-${i}.pem`);
+    await writeFile(caFile, r.upstreamCaPem);
+    let policyFile: string | undefined;
+    if (r.sessionPolicy !== undefined) {
+      policyFile = join(root, `policy-${i}.json`);
+      await writeFile(policyFile, r.sessionPolicy);
+    }
+    routes.push({
+      id: generateId("rt"),
+      agent_id: agent.id,
+      host: r.host,
+      path: r.path,
+      backend: r.backend,
+      ...(r.secret !== undefined ? { secret: r.secret } : {}),
+      inject: r.inject,
+      binding: "optional",
+      upstream_ca: caFile,
+      ...(policyFile ? { session_policy: policyFile } : {}),
+    });
+    resolve[`${r.host}:443`] = `127.0.0.1:${r.upstreamPort}`;
+  }
+  const cfg: ConfigFile = {
+    version: 1,
+    proxy: {},
+    anchors: [
+      {
+        kid: key.kid,
+        fingerprint,
+        issuers: ["sigil-core"],
+        audience: "sigil-sign",
+        jwk: publicJwk,
+      },
+    ],
+    agents: [
+      {
+        id: agent.id,
+        name: agent.name,
+        token_sha256: hashToken(agent.token),
+        created_at: "2025-01-01T00:00:00Z",
+      },
+    ],
+    backends: opts.backends,
+    routes,
+  };
+  writeConfigFile(home.config, cfg);
+  const logs: string[] = [];
+  const proxy = await startProxy({
+    home,
+    listen: "127.0.0.1:0",
+    resolve,
+    logger: { log: (level, msg, fields) => logs.push(JSON.stringify({ level, msg, ...fields })) },
+    env: opts.env,
+    backendCa: opts.backendCa,
+  }).catch(async (err: unknown) => {
+    await rm(root, { recursive: true, force: true });
+    throw err;
+  });
+
+  return {
+    logs,
+    /** An attested request through the proxy, bound to its method, URL and body. */
+    request(host: string, path: string, call: AgentCall = {}): Promise<AgentResponse> {
+      const method = call.method ?? "GET";
+      const body = call.body ?? Buffer.alloc(0);
+      const { attestation, intent } = makeDevAttestation({
+        key,
+        agentName: agent.name,
+        nowMs: Date.now(),
+        method,
+        url: `https://${host}${path}`,
+        ...(body.length > 0 ? { bodySha256: createHash("sha256").update(body).digest("hex") } : {}),
+      });
+      return agentRequest({
+        proxyPort: proxy.address.port,
+        token: agent.token,
+        host,
+        ca: ca.certPem,
+        method,
+        path,
+        headers: { "x-sigil-attestation": attestation, "x-sigil-intent": intent!, ...call.headers },
+        ...(body.length > 0 ? { body } : {}),
+      });
+    },
+    audit: (): Promise<AuditRecord[]> => readAudit(home.auditDir),
+    /** The first audit record matching `pred`, waiting for lazily written outcome/deny records. */
+    async waitForAudit(pred: (r: AuditRecord) => boolean, timeoutMs = 3000): Promise<AuditRecord> {
+      for (const until = Date.now() + timeoutMs; ; await sleep(20)) {
+        const hit = (await readAudit(home.auditDir)).find(pred);
+        if (hit) return hit;
+        if (Date.now() > until) throw new Error("expected audit record did not appear");
+      }
+    },
+    async stop() {
+      await proxy.stop("test", 1000).catch(() => undefined);
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+function makeDevKey(): DevKey {
+  const { privateKey } = generateKeyPairSync("ed25519");
+  const { x, d } = privateKey.export({ format: "jwk" }) as { x: string; d: string };
+  const kid = `aws-e2e-${randomBytes(4).toString("hex")}`;
+  return { kid, privateKey, jwk: { kty: "OKP", crv: "Ed25519", x, d, kid } };
+}
