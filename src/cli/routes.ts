@@ -24,7 +24,8 @@ const add: Command = {
 
 HOST: exact (api.openai.com, api.internal:8443) or a leading wildcard (*.example.com, never the apex).
 PATH: /v1/* matches /v1 and below (not /v10); a * segment matches one segment; otherwise exact.
-SPEC: header:NAME=TEMPLATE (default "${DEFAULT_INJECT}"), basic, query:NAME.
+SPEC: header:NAME=TEMPLATE (default "${DEFAULT_INJECT}"), basic, query:NAME,
+      aws-sigv4[:service[:region]] (re-sign with released AWS keys), mtls (client certificate).
 --binding: check X-Sigil-Intent against the live request (default optional: checked when sent).
 --upstream-ca: an extra CA (PEM) trusted for this upstream, on top of the system roots.
 --session-policy: a JSON IAM policy that down-scopes each aws-sts release for this route.
