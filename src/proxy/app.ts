@@ -1,7 +1,7 @@
 /**
  * `sigil-vault start`: assembles the runtime from the home directory and runs the proxy until
- * stopped. Start, stop and config changes are audited; the replay store is rebuilt from recent
- * audit records so a restart does not reopen used attestations.
+ * stopped. Start, stop and config changes are audited; a memory replay store is rebuilt from recent
+ * audit records so a restart does not reopen used attestations (a Redis one is shared by the fleet).
  */
 import type { AddressInfo } from "node:net";
 import { once } from "node:events";
@@ -17,8 +17,7 @@ import { createUpstreamPool } from "../forward.js";
 import type { Logger } from "../log.js";
 import { loadCa } from "../mitm/ca.js";
 import { createLeafCache } from "../mitm/leaf-cache.js";
-import { createMemoryReplayStore } from "../replay/memory.js";
-import { rebuildReplayStore } from "../replay/rebuild.js";
+import { openReplayStore, parseReplayStoreSpec } from "../replay/create.js";
 import { parseResolveMap } from "../config/resolve.js";
 import { createProxyServers } from "./listener.js";
 import { buildState, type Runtime } from "./runtime.js";
@@ -36,6 +35,8 @@ export interface StartOptions {
   nowMs?: () => number;
   /** Extra trust roots for backend endpoints (tests' fake cloud services). */
   backendCa?: readonly string[];
+  /** `--replay-store`: "memory" or a redis:// / rediss:// URL; wins over the config's. */
+  replayStore?: string;
 }
 
 export interface RunningProxy {
@@ -52,6 +53,7 @@ export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
   const load = () => {
     const file = readConfigFile(opts.home.config);
     file.proxy.resolve = { ...file.proxy.resolve, ...extraResolve };
+    if (opts.replayStore !== undefined) file.proxy.replay_store = opts.replayStore;
     return compileConfig(file);
   };
   const config = load();
@@ -63,12 +65,7 @@ export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
       `refusing to listen on non-loopback ${host} without --allow-remote (agents' tokens would cross the network)`,
     );
   }
-  if (config.proxy.replayStore !== "memory") {
-    throw new SigilError(
-      "ERR_CONFIG_INVALID",
-      `replay_store ${config.proxy.replayStore} is not supported yet (use memory)`,
-    );
-  }
+  parseReplayStoreSpec(config.proxy.replayStore);
   const unlock = tryLock(opts.home.proxyLock);
   if (!unlock) {
     throw new SigilError(
@@ -96,10 +93,19 @@ async function run(
 ): Promise<RunningProxy> {
   const ca = await loadCa(opts.home.caDir);
   const audit = await openAuditWriter({ dir: opts.home.auditDir });
-  const replay = createMemoryReplayStore(nowMs);
-  const restored = await rebuildReplayStore(replay, opts.home.auditDir, nowMs());
+  const state = await buildState(config, undefined, { env: opts.env, nowMs, backendDeps });
+  const {
+    store: replay,
+    kind: replayStore,
+    restored,
+  } = await openReplayStore(config.proxy.replayStore, {
+    auditDir: opts.home.auditDir,
+    nowMs,
+    env: opts.env,
+    logger: opts.logger,
+  });
   const runtime: Runtime = {
-    state: await buildState(config, undefined, { env: opts.env, nowMs, backendDeps }),
+    state,
     replay,
     audit,
     leaves: createLeafCache(ca),
@@ -127,7 +133,10 @@ async function run(
         `cannot listen on ${host}:${port}: ${(err as NodeJS.ErrnoException).code}`,
       );
     }),
-  ]);
+  ]).catch(async (err: unknown) => {
+    await replay.close(); // a Redis client would otherwise keep reconnecting
+    throw err;
+  });
   const address = outer.address() as AddressInfo;
   await audit.append({
     type: "start",
@@ -138,6 +147,7 @@ async function run(
   });
   opts.logger.log("info", "proxy listening", {
     listen: `${address.address}:${address.port}`,
+    replayStore,
     replayIdsRestored: restored,
   });
   const watcher = watchConfig(

@@ -6,7 +6,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
+import { once } from "node:events";
+import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -44,6 +45,10 @@ export interface RedisServer {
 }
 
 const READY = /Ready to accept connections/;
+
+/** Servers still up when the test process exits (a crashed suite) are killed, never orphaned. */
+const running = new Set<ChildProcess>();
+process.once("exit", () => running.forEach((c) => c.kill("SIGKILL")));
 
 export async function startRedisServer(opts: RedisServerOptions = {}): Promise<RedisServer> {
   const dir = await mkdtemp(join(tmpdir(), "sigil-redis-"));
@@ -84,6 +89,34 @@ export async function startRedisServer(opts: RedisServerOptions = {}): Promise<R
   };
 }
 
+/** A TCP relay to 127.0.0.1:`port` whose open connections can be silenced (a black-holed path); new ones pass. */
+export async function startTcpRelay(port: number) {
+  const open: { silenced: boolean; sockets: Socket[] }[] = [];
+  const server = createServer((inbound) => {
+    const outbound = connect(port, "127.0.0.1");
+    const conn = { silenced: false, sockets: [inbound, outbound] };
+    open.push(conn);
+    const pipe = (from: Socket, to: Socket) => {
+      from.on("data", (chunk: Buffer) => void (conn.silenced || to.write(chunk)));
+      from.on("error", () => undefined);
+      from.on("close", () => to.destroy());
+    };
+    pipe(inbound, outbound);
+    pipe(outbound, inbound);
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return {
+    port: (server.address() as AddressInfo).port,
+    connections: () => open.length,
+    silence: () => open.forEach((c) => (c.silenced = true)),
+    async close() {
+      for (const c of open) c.sockets.forEach((s) => s.destroy());
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
 function serverArgs(dir: string, port: number, opts: RedisServerOptions): string[] {
   const args = ["--bind", "127.0.0.1", "--dir", dir, "--save", "", "--daemonize", "no"];
   args.push("--appendonly", opts.persist ? "yes" : "no", "--appendfsync", "always");
@@ -102,6 +135,8 @@ function spawnServer(dir: string, port: number, opts: RedisServerOptions): Promi
   const child = spawn(REDIS_SERVER_BIN, serverArgs(dir, port, opts), {
     stdio: ["ignore", "pipe", "pipe"],
   });
+  running.add(child);
+  child.once("exit", () => running.delete(child));
   return new Promise((resolve, reject) => {
     let output = "";
     const timer = setTimeout(() => fail(new Error("redis-server did not start within 5 s")), 5000);
@@ -110,13 +145,14 @@ function spawnServer(dir: string, port: number, opts: RedisServerOptions): Promi
       child.kill("SIGKILL");
       reject(new Error(`${err.message}\n${output.slice(-2000)}`));
     };
+    const onEarlyExit = (code: number | null) => fail(new Error(`redis-server exited: ${code}`));
     child.on("error", fail);
-    child.once("exit", (code) => fail(new Error(`redis-server exited with ${code}`)));
+    child.once("exit", onEarlyExit);
     const onData = (chunk: Buffer) => {
       output += chunk.toString("utf8");
       if (!READY.test(output)) return;
       clearTimeout(timer);
-      child.removeAllListeners("exit");
+      child.off("exit", onEarlyExit);
       child.stdout?.off("data", onData);
       child.stdout?.resume(); // keep draining so the server never blocks on a full pipe
       resolve(child);
