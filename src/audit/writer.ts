@@ -182,12 +182,14 @@ class GroupCommitWriter implements AuditWriter {
       accepted.forEach((p, i) => p.resolve(records[i]!));
     } catch {
       this.#stats.failedBatches++;
-      rejectAll(batch);
+      // Cut the partial write back before anyone hears of the failure, so a rejected append
+      // never leaves its bytes behind for a reader (or the next batch) to see.
       if (attempted && segment) {
         await segments.truncateDurably(segment, segment.size).catch(() => {
           this.#broken = true; // bytes of unknown durability may remain: stop until reopened
         });
       }
+      rejectAll(batch);
     }
   }
 
