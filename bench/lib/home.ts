@@ -23,6 +23,8 @@ export interface BenchHome {
 export async function createBenchHome(
   upstreamCaPem: string,
   binding: "off" | "optional" = "optional",
+  /** The route's host pattern; a `:port` suffix when the upstream is not on 443. */
+  routeHost = "*.bench.test",
 ): Promise<BenchHome> {
   const dir = mkdtempSync(join(tmpdir(), "sigil-bench-"));
   const home = resolveHome(join(dir, "home"), {});
@@ -52,7 +54,7 @@ export async function createBenchHome(
   cfg.routes.push({
     id: generateId("rt"),
     agent_id: agentId,
-    host: "*.bench.test",
+    host: routeHost,
     path: "/v1/*",
     backend: "bench-env",
     secret: "BENCH_KEY",

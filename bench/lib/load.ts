@@ -1,6 +1,7 @@
 /**
  * A closed-loop load generator: `concurrency` workers each send requests back to back until `n`
- * have been sent. Latency is measured per request from write to the end of the response body.
+ * have been sent (or `maxMs` has passed). Latency is measured per request from write to the end
+ * of the response body.
  */
 import { request as httpRequest, type Agent } from "node:http";
 
@@ -27,13 +28,16 @@ export async function runLoad(o: {
   request?: typeof httpRequest;
   /** Extra request options, e.g. `servername` for direct TLS to 127.0.0.1. */
   extra?: Record<string, unknown>;
+  /** Stop starting new requests after this many ms; `n` in the result counts completed ones. */
+  maxMs?: number;
 }): Promise<LoadResult> {
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
   let next = 0;
   const started = performance.now();
+  const stopAt = started + (o.maxMs ?? Infinity);
   const worker = async () => {
-    while (next < o.n) {
+    while (next < o.n && performance.now() < stopAt) {
       const i = next++;
       const t0 = performance.now();
       const status = await once(o, i);
@@ -43,7 +47,8 @@ export async function runLoad(o: {
   };
   await Promise.all(Array.from({ length: o.concurrency }, worker));
   const seconds = (performance.now() - started) / 1000;
-  return { n: o.n, seconds, rps: o.n / seconds, ...percentiles(latencies), statuses };
+  const n = latencies.length;
+  return { n, seconds, rps: n / seconds, ...percentiles(latencies), statuses };
 }
 
 function once(o: Parameters<typeof runLoad>[0], i: number): Promise<string> {

@@ -1,0 +1,17 @@
+/** Every contender, in table order: the floor, the plain tunnel, Sigil Vault, then the MITM peers. */
+import type { Contender } from "./contender.js";
+import { direct } from "./direct.js";
+import { mitmproxy } from "./mitmproxy.js";
+import { mockttp } from "./mockttp.js";
+import { sigilVault } from "./sigil-vault.js";
+import { squid } from "./squid.js";
+import { tunnel } from "./tunnel.js";
+
+export const CONTENDERS: readonly Contender[] = [
+  direct,
+  tunnel,
+  sigilVault,
+  mitmproxy,
+  squid,
+  mockttp,
+];
