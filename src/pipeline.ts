@@ -19,6 +19,7 @@ import { createDeadline, type Deadline } from "./proxy/deadline.js";
 import { outboundHeaders } from "./proxy/headers.js";
 import { recordDeny, type DenyInfo } from "./proxy/refuse.js";
 import { createRedactor, credentialNeedles, type Redactor } from "./proxy/redact.js";
+import { writeOutcome } from "./proxy/outcome.js";
 import { sendError } from "./proxy/respond.js";
 import type { Runtime, RuntimeState } from "./proxy/runtime.js";
 import { streamResponse } from "./proxy/stream-response.js";
@@ -241,40 +242,6 @@ function releaseRecord(scope: RequestScope, gate: GateResult, cred: Credential, 
     host: scope.host,
     path: gate.path,
   };
-}
-
-export async function writeOutcome(
-  rt: Runtime,
-  release: AuditRecord,
-  requestId: string,
-  fields: {
-    status: number;
-    error?: string;
-    bytesIn?: number;
-    bytesOut?: number;
-    durationMs?: number;
-    /** Credential occurrences masked in the response (see proxy/redact.ts). */
-    redacted?: number;
-  },
-): Promise<void> {
-  try {
-    await rt.audit.append(
-      {
-        type: "outcome",
-        requestId,
-        release: release.hash,
-        status: fields.status,
-        bytesIn: fields.bytesIn ?? 0,
-        bytesOut: fields.bytesOut ?? 0,
-        durationMs: fields.durationMs ?? 0,
-        ...(fields.error !== undefined ? { error: fields.error } : {}),
-        ...(fields.redacted ? { redacted: fields.redacted } : {}),
-      },
-      { lazy: true },
-    );
-  } catch {
-    rt.logger.log("error", "outcome record could not be written", { requestId });
-  }
 }
 
 /** The value of a header sent exactly once; a repeated Sigil header is refused as ambiguous. */
