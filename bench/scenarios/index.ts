@@ -11,8 +11,10 @@ import { keepAlive } from "./keep-alive.js";
 import { newConnection } from "./new-connection.js";
 import { soak } from "./soak.js";
 import { sse } from "./sse.js";
+import { warmUp } from "./warm-up.js";
 
 export const SHORT_SCENARIOS: readonly Scenario[] = [
+  { name: "warm", run: warmUp },
   { name: "ka1", run: (ctx) => keepAlive(ctx, 1) },
   { name: "ka10", run: (ctx) => keepAlive(ctx, 10) },
   { name: "ka50", run: (ctx) => keepAlive(ctx, 50) },
