@@ -96,6 +96,7 @@ async function main(): Promise<number> {
     const report = {
       machine,
       options: opts,
+      finishedAt: new Date().toISOString(),
       minutes: (Date.now() - started) / 60_000,
       versions,
       skipped,

@@ -46,9 +46,9 @@ export function renderRatios(runs: Runs, contenders: readonly string[]): string 
 
 export function renderTargets(targets: readonly TargetResult[]): string {
   const rows = targets.map((t) => {
-    const value = Number.isFinite(t.value)
-      ? `${t.value.toFixed(t.unit === "rec/s" ? 0 : 2)} ${t.unit}`
-      : "–";
+    const digits = t.unit === "rec/s" || t.unit === "streams" ? 0 : 2;
+    const unit = t.unit === "×" ? "×" : ` ${t.unit}`;
+    const value = Number.isFinite(t.value) ? `${t.value.toFixed(digits)}${unit}` : "–";
     const verdict =
       (t.verdict === "pass"
         ? "met"

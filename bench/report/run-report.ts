@@ -19,6 +19,8 @@ import { evaluateTargets } from "./targets.js";
 export interface RunReport {
   machine: MachineInfo;
   options: BenchOptions;
+  /** ISO time the run finished. */
+  finishedAt: string;
   minutes: number;
   /** Contenders that ran, in table order, with their versions. */
   versions: Record<string, string>;
@@ -36,7 +38,7 @@ export function renderReport(r: RunReport): string {
   const m = r.machine;
   const hosts = o.quick ? FIRST_CONTACT_QUICK : FIRST_CONTACT_HOSTS;
   return [
-    `## Sigil Vault bench — ${new Date().toISOString().slice(0, 16)}Z, ${r.minutes.toFixed(1)} min, ${o.runs} run(s)${o.quick ? " (quick)" : ""}`,
+    `## Sigil Vault bench — ${r.finishedAt.slice(0, 16)}Z, ${r.minutes.toFixed(1)} min, ${o.runs} run(s)${o.quick ? " (quick)" : ""}`,
     "",
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB, ${m.os}, kernel ${m.kernel}, node ${m.node}; load average ${m.loadStart.join(" / ")} at start, ${(m.loadEnd ?? []).join(" / ")} at end.`,
     `Versions: ${names.map((n) => `${n} ${r.versions[n]}`).join("; ")}.`,
@@ -61,7 +63,7 @@ export function renderReport(r: RunReport): string {
 export function saveReport(r: RunReport, markdown: string): string {
   const dir = fileURLToPath(new URL("../../../bench/results/", import.meta.url));
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `compare-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
+  const file = join(dir, `compare-${r.finishedAt.replace(/[:.]/g, "-")}.json`);
   const names = Object.keys(r.versions);
   const json = {
     ...r,
