@@ -3,13 +3,22 @@
  * target, fsync the directory. A reader (or a crash) sees the old file or the new one, never half.
  */
 import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fchmodSync,
+  fsyncSync,
+  openSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 
 export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o600): void {
   const tmp = join(dirname(path), `.${randomBytes(6).toString("hex")}.tmp`);
   const fd = openSync(tmp, "wx", mode);
   try {
+    fchmodSync(fd, mode); // the umask must not loosen (or tighten) the mode we asked for
     const buf = typeof data === "string" ? Buffer.from(data, "utf8") : data;
     let off = 0;
     while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);

@@ -5,7 +5,8 @@
 import { X509Certificate, createPrivateKey, generateKeyPairSync, randomBytes } from "node:crypto";
 import type { KeyObject } from "node:crypto";
 import { constants, promises as fs } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
+import { writeFileAtomic } from "../config/atomic-write.js";
 import { SigilError } from "../errors.js";
 import { readCertificateParts } from "./der-reader.js";
 import { createCertificate, keyIdentifier, randomSerial } from "./x509.js";
@@ -120,8 +121,16 @@ export async function writeCa(
       }
     }
   }
-  await writeFileAtomic(keyPath, ca.keyPem, 0o600);
-  await writeFileAtomic(certPath, ca.certPem, 0o644);
+  for (const [path, data, mode] of [
+    [keyPath, ca.keyPem, 0o600],
+    [certPath, ca.certPem, 0o644],
+  ] as const) {
+    try {
+      writeFileAtomic(path, data, mode);
+    } catch (err) {
+      throw new SigilError("ERR_IO", `cannot write ${path} (${errorCode(err)})`);
+    }
+  }
   return { certPath, keyPath };
 }
 
@@ -161,32 +170,6 @@ async function readKeyFile(keyPath: string): Promise<string> {
     return await handle.readFile("utf8");
   } finally {
     await handle.close();
-  }
-}
-
-/** temp file (exclusive, final mode) → write → fsync → rename → fsync the directory. */
-async function writeFileAtomic(path: string, data: string, mode: number): Promise<void> {
-  const temp = `${path}.${randomBytes(6).toString("hex")}.tmp`;
-  try {
-    const handle = await fs.open(temp, "wx", mode);
-    try {
-      await handle.chmod(mode);
-      await handle.writeFile(data, "utf8");
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(temp, path);
-  } catch (err) {
-    await fs.rm(temp, { force: true });
-    throw new SigilError("ERR_IO", `cannot write ${path} (${errorCode(err)})`);
-  }
-  if (process.platform === "win32") return;
-  const dir = await fs.open(dirname(path), "r");
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
   }
 }
 
