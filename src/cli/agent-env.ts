@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { rootCertificates } from "node:tls";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { writeFileAtomic } from "../config/atomic-write.js";
 import type { HomePaths } from "../config/home.js";
 import { readConfigFile } from "../config/store.js";
@@ -77,10 +78,21 @@ export function writeTrustBundle(home: HomePaths): string {
   return bundle;
 }
 
+/** Makes Node's built-in fetch() use the proxy variables (Node 20 ignores them otherwise). */
+const FETCH_PRELOAD = fileURLToPath(new URL("../preload/node-fetch-proxy.js", import.meta.url));
+
+/** NODE_OPTIONS with the fetch preload appended, quoted so a path with spaces survives. */
+export function nodeOptionsWithPreload(existing: string | undefined): string {
+  const flag = `--import "${FETCH_PRELOAD.replace(/(["\\])/g, "\\$1")}"`;
+  if (existing === undefined || existing.trim() === "") return flag;
+  return existing.includes(flag) ? existing : `${existing} ${flag}`;
+}
+
 export function agentEnvironment(
   home: HomePaths,
   proxy: string,
   token: string,
+  inherited: NodeJS.ProcessEnv = {},
 ): Record<string, string> {
   const bundle = writeTrustBundle(home);
   const url = `http://agent:${token}@${proxy}`;
@@ -93,6 +105,7 @@ export function agentEnvironment(
     NO_PROXY: noProxy,
     no_proxy: noProxy,
     NODE_EXTRA_CA_CERTS: home.caCert,
+    NODE_OPTIONS: nodeOptionsWithPreload(inherited["NODE_OPTIONS"]),
     SSL_CERT_FILE: bundle,
     REQUESTS_CA_BUNDLE: bundle,
     CURL_CA_BUNDLE: bundle,

@@ -17,12 +17,13 @@ const run: Command = {
 
 Starts <command> with HTTPS_PROXY/HTTP_PROXY (token included), NO_PROXY=localhost,127.0.0.1,::1,
 NODE_EXTRA_CA_CERTS and DENO_CERT (the Vault CA), and SSL_CERT_FILE, REQUESTS_CA_BUNDLE,
-CURL_CA_BUNDLE and GIT_SSL_CAINFO (a bundle of the system roots plus the Vault CA). The proxy
-address comes from --proxy, else $SIGIL_VAULT_PROXY, else the config. The command's exit code
-is passed through. The token may also come from $SIGIL_VAULT_AGENT_TOKEN.
+CURL_CA_BUNDLE and GIT_SSL_CAINFO (a bundle of the system roots plus the Vault CA), and
+NODE_OPTIONS with a preload that makes Node's built-in fetch() honour HTTPS_PROXY (Node 20
+ignores it otherwise). The proxy address comes from --proxy, else $SIGIL_VAULT_PROXY, else the
+config. The command's exit code is passed through. The token may also come from
+$SIGIL_VAULT_AGENT_TOKEN.
 
-Node's built-in fetch() on Node 20 ignores HTTPS_PROXY; Node's http/https modules too. Use a
-client that honours the variables (curl, Python requests, undici's EnvHttpProxyAgent).
+Node's http/https modules still ignore HTTPS_PROXY: use fetch() or a client that honours it.
 
 Example:
   sigil-vault run --agent-token-file ~/.agent-token -- python3 agent.py`,
@@ -32,7 +33,12 @@ Example:
     const token = readAgentToken(str(values, "agent-token-file"), ctx.env);
     const env = {
       ...ctx.env,
-      ...agentEnvironment(ctx.home, findProxy(str(values, "proxy"), ctx.home, ctx.env), token),
+      ...agentEnvironment(
+        ctx.home,
+        findProxy(str(values, "proxy"), ctx.home, ctx.env),
+        token,
+        ctx.env,
+      ),
     };
     const [cmd, ...args] = positionals as [string, ...string[]];
     const child = spawn(cmd, args, { env, stdio: "inherit" });
@@ -65,6 +71,7 @@ Prints the variables "sigil-vault run" would set, as POSIX shell exports (the to
       ctx.home,
       findProxy(str(values, "proxy"), ctx.home, ctx.env),
       token,
+      ctx.env,
     );
     if (ctx.json) ctx.out(JSON.stringify(vars));
     else

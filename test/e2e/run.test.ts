@@ -10,6 +10,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startHarness, API_HOST, type Harness } from "../helpers/harness.js";
+import { nodeOptionsWithPreload } from "../../src/cli/agent-env.js";
 
 const BIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 
@@ -81,6 +82,32 @@ describe("sigil-vault run", () => {
     },
   );
 
+  it("lets Node's built-in fetch() reach the upstream through Vault", async () => {
+    const { attestation } = h.attest({ method: "GET", url: `https://${API_HOST}/v1/run-node` });
+    const script = `const r = await fetch("https://${API_HOST}/v1/run-node", { headers: { "X-Sigil-Attestation": process.argv[1] } }); console.log(r.status, (await r.text()).length > 0);`;
+    const r = await sv([
+      ...runArgs(),
+      process.execPath,
+      "--input-type=module",
+      "-e",
+      script,
+      attestation,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), "200 true");
+    assert.equal(
+      h.upstream.requests.find((q) => q.url === "/v1/run-node")?.headers["authorization"],
+      `Bearer ${h.canary}`,
+    );
+  });
+
+  it("keeps an existing NODE_OPTIONS and adds the fetch preload once", () => {
+    const once = nodeOptionsWithPreload("--max-old-space-size=512");
+    assert.match(once, /^--max-old-space-size=512 --import "\/.+node-fetch-proxy\.js"$/);
+    assert.equal(nodeOptionsWithPreload(once), once);
+    assert.match(nodeOptionsWithPreload(undefined), /^--import "/);
+  });
+
   it("passes the command's exit code through and refuses a missing token file", async () => {
     assert.equal((await sv([...runArgs(), "sh", "-c", "exit 7"])).code, 7);
     const missing = await sv([
@@ -116,6 +143,7 @@ describe("sigil-vault run", () => {
       "CURL_CA_BUNDLE",
       "GIT_SSL_CAINFO",
       "DENO_CERT",
+      "NODE_OPTIONS",
     ]) {
       assert.match(r.stdout, new RegExp(`^export ${name}='`, "m"));
     }
