@@ -13,14 +13,15 @@ export const startCommand: Command = {
   summary: "run the proxy in the foreground",
   help: `Usage: sigil-vault start [--listen HOST:PORT] [--resolve HOST:PORT=ADDR:PORT]...
          [--allow-remote] [--replay-store memory|redis://HOST:PORT[/DB]]
-         [--log-level debug|info|warn|error]
+         [--log-level debug|info|warn|error] [--log-format json|human]
 
 Listens on 127.0.0.1:10255 unless told otherwise; a non-loopback address needs --allow-remote.
 --resolve connects to ADDR:PORT for HOST:PORT while TLS still verifies HOST (private DNS, tests).
 --replay-store overrides proxy.replay_store: a fleet shares one redis:// or rediss:// URL; the
 Redis password is read from SIGIL_VAULT_REDIS_PASSWORD, never from the URL.
 Config changes are picked up within 1 s. SIGINT/SIGTERM drain in-flight requests, then exit 0.
-Logs are JSON lines on stderr.
+Logs go to stderr: JSON lines, or one readable line per event when stderr is a terminal
+(--log-format overrides). Request events carry the requestId of their audit record.
 
 Example:
   sigil-vault start --listen 127.0.0.1:10255`,
@@ -30,13 +31,17 @@ Example:
     "allow-remote": { type: "boolean" },
     "replay-store": { type: "string" },
     "log-level": { type: "string" },
+    "log-format": { type: "string" },
   },
   async run(ctx, values) {
     const level = str(values, "log-level") ?? "info";
     if (!LEVELS.includes(level))
       throw new SigilError("ERR_USAGE", "--log-level must be debug, info, warn or error");
     const resolve = Object.fromEntries(list(values, "resolve").map(parseResolveFlag));
-    const logger = createLogger(process.stderr, level as LogLevel);
+    const format = str(values, "log-format") ?? (process.stderr.isTTY ? "human" : "json");
+    if (format !== "json" && format !== "human")
+      throw new SigilError("ERR_USAGE", "--log-format must be json or human");
+    const logger = createLogger(process.stderr, { minLevel: level as LogLevel, format });
     const listen = str(values, "listen");
     const replayStore = str(values, "replay-store");
     const proxy = await startProxy({
