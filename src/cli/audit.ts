@@ -1,7 +1,7 @@
 /** `sigil-vault audit tail|verify` — reading the hash-chained audit log (spec §8). */
 import { formatRecordRow, TAIL_HEADER } from "../audit/format.js";
 import { followAudit, readTail } from "../audit/tail.js";
-import { verifyAuditDir, verifyAuditFile } from "../audit/verify.js";
+import { verifyAuditDir, verifyAuditFile, type VerifyProgress } from "../audit/verify.js";
 import { SigilError } from "../errors.js";
 import type { Command } from "./command.js";
 import { str } from "./command.js";
@@ -46,11 +46,22 @@ const verify: Command = {
   help: `Usage: sigil-vault audit verify [--file F] [--json]
 
 Prints "OK <n> records, head <hash>" and exits 0, or names the first bad line (file, line number,
-seq, reason) and exits 1. --file checks one file's internal chain only.`,
+seq, reason) and exits 1. --file checks one file's internal chain only. On a terminal a
+progress line (percent of bytes, records so far) is shown on stderr while it runs.
+
+Example:
+  sigil-vault audit verify && sigil-vault audit tail -n 1 --json`,
   options: { file: { type: "string" } },
   async run(ctx, values) {
     const file = str(values, "file");
-    const result = file ? await verifyAuditFile(file) : await verifyAuditDir(ctx.home.auditDir);
+    const onProgress = (p: VerifyProgress) => {
+      const pct = p.totalBytes > 0 ? Math.floor((100 * p.bytes) / p.totalBytes) : 100;
+      ctx.progress.update(`verifying ${pct}% — ${p.records.toLocaleString("en-US")} records`);
+    };
+    const result = file
+      ? await verifyAuditFile(file, onProgress)
+      : await verifyAuditDir(ctx.home.auditDir, onProgress);
+    ctx.progress.clear();
     if (ctx.json) {
       ctx.out(JSON.stringify(result));
       return result.ok ? 0 : 1;

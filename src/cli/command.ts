@@ -5,6 +5,7 @@
  */
 import type { ParseArgsConfig } from "node:util";
 import type { HomePaths } from "../config/home.js";
+import type { ProgressLine } from "./progress.js";
 
 export type Options = NonNullable<ParseArgsConfig["options"]>;
 export type Values = Record<string, string | boolean | string[] | undefined>;
@@ -15,6 +16,8 @@ export interface CliContext {
   env: NodeJS.ProcessEnv;
   out(line: string): void;
   err(line: string): void;
+  /** A progress line on stderr when it is a terminal; does nothing otherwise. */
+  progress: ProgressLine;
   /** Resolves when the user asks the process to stop (SIGINT/SIGTERM). */
   stopSignal: Promise<string>;
 }

@@ -10,6 +10,7 @@ import { SigilError } from "../errors.js";
 import { VERSION } from "../version.js";
 import type { CliContext, Command, Options } from "./command.js";
 import { COMMANDS } from "./commands.js";
+import { createProgressLine } from "./progress.js";
 
 const GLOBAL: Options = {
   home: { type: "string" },
@@ -97,7 +98,16 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     process.once("SIGINT", () => resolve("SIGINT"));
     process.once("SIGTERM", () => resolve("SIGTERM"));
   });
-  const ctx: CliContext = { home, json: values["json"] === true, env, out, err, stopSignal };
+  const progress = createProgressLine(process.stderr);
+  const ctx: CliContext = {
+    home,
+    json: values["json"] === true,
+    env,
+    out,
+    err,
+    progress,
+    stopSignal,
+  };
   try {
     return await command.run(ctx, values, parsed.positionals);
   } catch (e) {

@@ -199,3 +199,25 @@ test("a single file starting at seq 0 must start from the zero hash", async (t) 
   const result = await verifyAuditFile(join(dir, FIRST));
   assert.equal(!result.ok && result.line, 1);
 });
+
+test("progress is reported in order across files and ends at every byte and record", async (t) => {
+  const dir = await makeTmpDir(t);
+  const w = await openAuditWriter({ dir, maxFileBytes: 1024 * 1024 });
+  await Promise.all(
+    Array.from({ length: 10_000 }, (_, i) =>
+      w.append({ type: "deny", requestId: `r${i}`, code: "ERR_NO_ROUTE", reason: "no route" }),
+    ),
+  );
+  await w.close();
+  assert.ok((await readdir(dir)).length >= 2, "the log should span several files");
+  const seen: { records: number; bytes: number; totalBytes: number }[] = [];
+  const result = await verifyAuditDir(dir, (p) => seen.push({ ...p }));
+  assert.equal(result.ok, true);
+  assert.ok(seen.length >= 2);
+  for (let i = 1; i < seen.length; i++) {
+    assert.ok(seen[i]!.bytes >= seen[i - 1]!.bytes && seen[i]!.records >= seen[i - 1]!.records);
+  }
+  const last = seen.at(-1)!;
+  assert.deepEqual(last, { records: 10_000, bytes: last.totalBytes, totalBytes: last.totalBytes });
+  assert.ok(seen[0]!.bytes < last.totalBytes);
+});
