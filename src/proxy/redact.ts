@@ -60,12 +60,20 @@ export function createRedactor(needles: Buffer[]): Redactor {
 
   /** Length of the longest suffix of `buf` that is a proper prefix of some needle. */
   function pendingTail(buf: Buffer): number {
-    const max = Math.min(buf.length, longest - 1);
-    for (let len = max; len > 0; len--) {
-      const tail = buf.subarray(buf.length - len);
-      if (needles.some((n) => n.length > len && n.subarray(0, len).equals(tail))) return len;
+    let best = 0;
+    for (const n of needles) {
+      // Only positions holding the needle's first byte can start a partial match.
+      const from = Math.max(0, buf.length - n.length + 1, buf.length - longest + 1);
+      for (let i = buf.indexOf(n[0]!, from); i >= 0; i = buf.indexOf(n[0]!, i + 1)) {
+        const len = buf.length - i;
+        if (len <= best) break;
+        if (buf.compare(n, 0, len, i) === 0) {
+          best = len;
+          break;
+        }
+      }
     }
-    return 0;
+    return best;
   }
 
   return {
@@ -87,7 +95,8 @@ export function createRedactor(needles: Buffer[]): Redactor {
       return new Transform({
         transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback) {
           if (needles.length === 0) return done(null, chunk);
-          const buf = carry.length ? Buffer.concat([carry, chunk]) : Buffer.from(chunk);
+          // The chunk is ours alone (a fresh read or decoder output): mask it in place.
+          const buf = carry.length ? Buffer.concat([carry, chunk]) : chunk;
           maskAll(buf);
           const hold = pendingTail(buf);
           carry = Buffer.from(buf.subarray(buf.length - hold));

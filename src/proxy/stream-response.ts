@@ -101,7 +101,6 @@ export async function streamResponse(
   let headers = responseHeaders(upstream.rawHeaders);
   if (decoder) headers = withoutEncodingHeaders(headers);
   x.res.writeHead(status, upstream.statusMessage, p.redactor.headers(headers));
-  x.res.flushHeaders();
   let bytesOut = 0;
   const error = await pipeBody(
     upstream,
@@ -162,6 +161,14 @@ function pipeBody(
       f.on("error", () => finish("ERR_UPSTREAM_FAILED"));
       stream = stream.pipe(f);
     }
+    // The head normally leaves with the first body chunk (one TLS record, one write). Only when
+    // no chunk has come through by the next turn of the event loop (long poll, slow SSE) is it
+    // flushed alone, so the agent sees the status without waiting for the body.
+    let wrote = false;
+    stream.once("data", () => (wrote = true));
     stream.pipe(res);
+    setImmediate(() => {
+      if (!wrote && !settled && !res.writableEnded && !res.destroyed) res.flushHeaders();
+    });
   });
 }

@@ -34,6 +34,8 @@ export interface InnerRequest {
   body?: Buffer | string;
   /** Called with each body chunk as it arrives (streaming tests). */
   onData?: (chunk: Buffer) => void;
+  /** Called when the response head arrives, before any body chunk. */
+  onHead?: () => void;
 }
 
 export type AgentRequestOptions = TunnelOptions & InnerRequest;
@@ -168,6 +170,7 @@ function sendInTunnel(
     const out = httpRequest(
       { method: req.method ?? "GET", path: req.path ?? "/", headers, createConnection: () => tls },
       (res) => {
+        req.onHead?.();
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => {
           chunks.push(chunk);

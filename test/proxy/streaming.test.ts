@@ -39,6 +39,21 @@ describe("streaming and shutdown", () => {
     }
   });
 
+  it("sends the response head at once when the body is slow to start", async () => {
+    const started = Date.now();
+    let headAt = 0;
+    let firstChunkAt = 0;
+    const res = await h.attested({
+      path: "/stream?ms=1500&chunks=1",
+      onHead: () => (headAt = Date.now() - started),
+      onData: () => (firstChunkAt ||= Date.now() - started),
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.body.toString(), "chunk 0\n");
+    assert.ok(headAt > 0 && headAt < 1000, `head after ${headAt} ms`);
+    assert.ok(firstChunkAt >= 1200, `first chunk after ${firstChunkAt} ms`);
+  });
+
   it("lets an in-flight slow request complete when the proxy stops", async () => {
     const seen = h.upstream.requests.length;
     const pending = h.attested({ path: "/slow-head?ms=600" });
