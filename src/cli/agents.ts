@@ -51,7 +51,12 @@ Example:
 const listCmd: Command = {
   path: ["agents", "list"],
   summary: "list agents (never tokens)",
-  help: `Usage: sigil-vault agents list [--json]`,
+  help: `Usage: sigil-vault agents list [--json]
+
+Lists each agent's id, name, status and creation time; tokens and token hashes never.
+
+Example:
+  sigil-vault agents list --json`,
   options: {},
   async run(ctx) {
     const agents = readConfig(ctx).agents.map((a) => ({
@@ -76,7 +81,12 @@ const listCmd: Command = {
 const revoke: Command = {
   path: ["agents", "revoke"],
   summary: "revoke an agent; a running proxy refuses it within 1 s",
-  help: `Usage: sigil-vault agents revoke --agent-id ID [--json]`,
+  help: `Usage: sigil-vault agents revoke --agent-id ID [--json]
+
+A running proxy refuses the agent's token within 1 s (407), in open tunnels too.
+
+Example:
+  sigil-vault agents revoke --agent-id agt_Xc81mQ2pLs`,
   options: { "agent-id": { type: "string" } },
   async run(ctx, values) {
     const id = required(values, "agent-id");

@@ -49,7 +49,12 @@ Examples:
 const listCmd: Command = {
   path: ["backends", "list"],
   summary: "list backends",
-  help: "Usage: sigil-vault backends list [--json]",
+  help: `Usage: sigil-vault backends list [--json]
+
+Lists each backend's name, kind and options (options name where secrets live, never hold them).
+
+Example:
+  sigil-vault backends list --json`,
   options: {},
   async run(ctx) {
     const backends = readConfig(ctx).backends;
@@ -71,7 +76,12 @@ const listCmd: Command = {
 const remove: Command = {
   path: ["backends", "remove"],
   summary: "remove a backend that no route uses",
-  help: "Usage: sigil-vault backends remove --name NAME [--json]",
+  help: `Usage: sigil-vault backends remove --name NAME [--json]
+
+Refused while a route still uses the backend (remove the route first).
+
+Example:
+  sigil-vault backends remove --name vault-prod`,
   options: { name: { type: "string" } },
   async run(ctx, values) {
     const name = required(values, "name");

@@ -120,7 +120,10 @@ const keygen: Command = {
   summary: "create (or show) a dev signing key and print its kid and fingerprint",
   help: `Usage: sigil-vault dev keygen --key FILE [--json]
 
-Creates FILE (a private Ed25519 JWK, 0600) if missing and prints kid, fingerprint and public JWK.`,
+Creates FILE (a private Ed25519 JWK, 0600) if missing and prints kid, fingerprint and public JWK.
+
+Example:
+  sigil-vault dev keygen --key ./signer.jwk --json`,
   options: { key: { type: "string" } },
   async run(ctx, values) {
     const info = devKeyInfo(await loadOrCreateDevKey(required(values, "key")));

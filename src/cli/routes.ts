@@ -126,7 +126,12 @@ function routeView(r: RouteEntry) {
 const listCmd: Command = {
   path: ["routes", "list"],
   summary: "list routes",
-  help: "Usage: sigil-vault routes list [--json]",
+  help: `Usage: sigil-vault routes list [--json]
+
+Lists each route's id, agent, host, path, methods, backend and injection.
+
+Example:
+  sigil-vault routes list --json`,
   options: {},
   async run(ctx) {
     const routes = readConfig(ctx).routes.map(routeView);
@@ -156,7 +161,12 @@ const listCmd: Command = {
 const remove: Command = {
   path: ["routes", "remove"],
   summary: "remove a route",
-  help: "Usage: sigil-vault routes remove --id ID [--json]",
+  help: `Usage: sigil-vault routes remove --id ID [--json]
+
+A running proxy stops serving the route within 1 s.
+
+Example:
+  sigil-vault routes remove --id rt_3kTq9v0aXw`,
   options: { id: { type: "string" } },
   async run(ctx, values) {
     const id = required(values, "id");

@@ -62,7 +62,9 @@ const env: Command = {
   summary: "print the agent environment as shell exports",
   help: `Usage: sigil-vault env --agent-token-file FILE [--proxy HOST:PORT] [--json]
 
-Prints the variables "sigil-vault run" would set, as POSIX shell exports (the token included):
+Prints the variables "sigil-vault run" would set, as POSIX shell exports (the token included).
+
+Example:
   eval "$(sigil-vault env --agent-token-file ~/.agent-token)"`,
   options: OPTIONS,
   async run(ctx, values) {

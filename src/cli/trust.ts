@@ -126,7 +126,12 @@ function anchorView(e: AnchorEntry) {
 const listCmd: Command = {
   path: ["trust", "list"],
   summary: "list pinned signer keys",
-  help: "Usage: sigil-vault trust list [--json]",
+  help: `Usage: sigil-vault trust list [--json]
+
+Lists each pinned anchor: kid, fingerprint, issuers, audience and key source.
+
+Example:
+  sigil-vault trust list --json`,
   options: {},
   async run(ctx) {
     const anchors = readConfig(ctx).anchors.map(anchorView);
@@ -148,7 +153,12 @@ const listCmd: Command = {
 const remove: Command = {
   path: ["trust", "remove"],
   summary: "unpin a signer key; its attestations are refused from then on",
-  help: "Usage: sigil-vault trust remove --kid KID [--json]",
+  help: `Usage: sigil-vault trust remove --kid KID [--json]
+
+A running proxy stops accepting attestations signed by KID within 1 s.
+
+Example:
+  sigil-vault trust remove --kid signer-2026-01`,
   options: { kid: { type: "string" } },
   async run(ctx, values) {
     const kid = required(values, "kid");
