@@ -16,6 +16,7 @@ import { SigilError, toSigilError } from "./errors.js";
 import { fetchCredential } from "./proxy/fetch-credential.js";
 import { readBodyLimited } from "./proxy/body.js";
 import { createDeadline, type Deadline } from "./proxy/deadline.js";
+import { checkProbeIsolation } from "./probe/isolation.js";
 import { outboundHeaders } from "./proxy/headers.js";
 import { recordDeny, type DenyInfo } from "./proxy/refuse.js";
 import { createRedactor, credentialNeedles, type Redactor } from "./proxy/redact.js";
@@ -162,6 +163,7 @@ async function authorize(
   const att = await verifyWithRefresh(rt, state, token, scope.agent.name);
   info.replayId = att.replayId;
   info.exp = att.exp;
+  checkProbeIsolation(route.id, att.kid);
   const binding = checkIntentBinding(
     singleHeader(req, "x-sigil-intent"),
     att,

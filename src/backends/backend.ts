@@ -23,7 +23,8 @@ export interface FetchContext {
 
 export interface Backend {
   readonly name: string;
-  readonly kind: BackendKind;
+  /** A configurable kind, or `probe` for the proxy's built-in probe backend (docs/doctor.md). */
+  readonly kind: BackendKind | "probe";
   /**
    * Fetches the credential named by `secretRef` (route `--secret`; may be empty).
    * Rejects with SigilError ERR_BACKEND_FAILED / ERR_BACKEND_TIMEOUT; never puts a secret in a message.

@@ -1,8 +1,9 @@
 /** `sigil-vault backends add|list|remove|test` — where credentials come from (spec §7). */
 import { BACKEND_KINDS } from "../backends/backend.js";
-import { createBackend, isBackendKind } from "../backends/index.js";
+import { isBackendKind } from "../backends/index.js";
 import { parseResolveMap } from "../config/resolve.js";
-import { backendTimeoutMs, validateBackendOptions } from "../backends/options.js";
+import { validateBackendOptions } from "../backends/options.js";
+import { testFetch } from "../backends/test-fetch.js";
 import { SigilError } from "../errors.js";
 import type { Command } from "./command.js";
 import { str } from "./command.js";
@@ -118,20 +119,11 @@ Example:
     const cfg = readConfig(ctx);
     const entry = cfg.backends.find((b) => b.name === name);
     if (!entry) throw new SigilError("ERR_NOT_FOUND", `no backend named ${name}`);
-    if (!isBackendKind(entry.kind))
-      throw new SigilError("ERR_CONFIG_INVALID", `unknown kind ${entry.kind}`);
-    const backend = createBackend(name, entry.kind, entry.options, {
+    const result = await testFetch(entry, str(values, "secret") ?? "", {
       env: ctx.env,
       resolve: parseResolveMap(cfg.proxy.resolve ?? {}),
     });
-    const started = performance.now();
-    const cred = await backend.fetch(str(values, "secret") ?? "", {
-      signal: AbortSignal.timeout(backendTimeoutMs(entry.options)),
-    });
-    const ms = Math.round(performance.now() - started);
-    const fields = [...cred.fields].map(([field, buf]) => ({ name: field, bytes: buf.length }));
-    const leaseId = cred.leaseId;
-    await cred.release();
+    const { durationMs: ms, fields, leaseId } = result;
     if (ctx.json)
       ctx.out(
         toJson({

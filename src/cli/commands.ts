@@ -4,6 +4,7 @@ import { auditCommands } from "./audit.js";
 import { backendCommands } from "./backends.js";
 import type { Command } from "./command.js";
 import { devCommands } from "./dev.js";
+import { doctorCommand } from "./doctor.js";
 import { initCommand } from "./init.js";
 import { routeCommands } from "./routes.js";
 import { runCommands } from "./run.js";
@@ -20,4 +21,5 @@ export const COMMANDS: readonly Command[] = [
   ...auditCommands,
   ...devCommands,
   ...runCommands,
+  doctorCommand,
 ];

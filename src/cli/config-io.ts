@@ -3,6 +3,7 @@ import { compileConfig } from "../config/compile.js";
 import type { ConfigFile } from "../config/schema.js";
 import { readConfigFile, updateConfigFile } from "../config/store.js";
 import type { CliContext } from "./command.js";
+import { assertNoProbeNames } from "../probe/names.js";
 
 export function readConfig(ctx: CliContext): ConfigFile {
   return readConfigFile(ctx.home.config);
@@ -12,5 +13,6 @@ export function readConfig(ctx: CliContext): ConfigFile {
 export function changeConfig<T>(ctx: CliContext, mutate: (cfg: ConfigFile) => T): Promise<T> {
   return updateConfigFile(ctx.home.config, mutate, (cfg) => {
     compileConfig(cfg);
+    assertNoProbeNames(cfg);
   });
 }

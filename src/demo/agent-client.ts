@@ -13,6 +13,8 @@ export interface AgentResponse {
 }
 
 export interface AgentRequest {
+  /** Default 127.0.0.1. */
+  proxyHost?: string;
   proxyPort: number;
   token: string;
   host: string;
@@ -24,7 +26,7 @@ export interface AgentRequest {
 
 export function sendThroughVault(r: AgentRequest): Promise<AgentResponse> {
   return new Promise((resolve, reject) => {
-    const socket = netConnect(r.proxyPort, "127.0.0.1");
+    const socket = netConnect(r.proxyPort, r.proxyHost ?? "127.0.0.1");
     socket.setTimeout(10_000, () => socket.destroy(new Error("timed out")));
     socket.once("error", reject);
     const auth = Buffer.from(`agent:${r.token}`).toString("base64");

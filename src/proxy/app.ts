@@ -20,6 +20,7 @@ import { createLeafCache } from "../mitm/leaf-cache.js";
 import { openReplayStore, parseReplayStoreSpec } from "../replay/create.js";
 import { parseResolveMap } from "../config/resolve.js";
 import { createProxyServers } from "./listener.js";
+import { startProbe, type Probe } from "../probe/setup.js";
 import { buildState, type Runtime } from "./runtime.js";
 import { VERSION } from "../version.js";
 import { isLoopback, splitListen } from "../config/listen.js";
@@ -50,13 +51,13 @@ export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
   const nowMs = opts.nowMs ?? Date.now;
   const backendDeps = opts.backendCa ? { extraCa: opts.backendCa } : {};
   const extraResolve = opts.resolve ?? {};
-  const load = () => {
+  const readFile = () => {
     const file = readConfigFile(opts.home.config);
     file.proxy.resolve = { ...file.proxy.resolve, ...extraResolve };
     if (opts.replayStore !== undefined) file.proxy.replay_store = opts.replayStore;
-    return compileConfig(file);
+    return file;
   };
-  const config = load();
+  const config = compileConfig(readFile());
   parseResolveMap(extraResolve);
   const [host, port] = splitListen(opts.listen ?? config.proxy.listen);
   if (!isLoopback(host) && !opts.allowRemote) {
@@ -73,9 +74,13 @@ export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
       `another sigil-vault proxy is running on ${opts.home.root}`,
     );
   }
+  let probe: Probe | undefined;
   try {
-    return await run(opts, config, host, port, nowMs, backendDeps, load, unlock);
+    const p = (probe = await startProbe(opts.home, nowMs));
+    const load = () => p.compile(readFile());
+    return await run(opts, load(), host, port, nowMs, backendDeps, load, unlock, p);
   } catch (err) {
+    await probe?.close();
     unlock();
     throw err;
   }
@@ -90,10 +95,13 @@ async function run(
   backendDeps: { extraCa?: readonly string[] },
   load: () => RuntimeConfig,
   unlock: () => void,
+  probe: Probe,
 ): Promise<RunningProxy> {
   const ca = await loadCa(opts.home.caDir);
   const audit = await openAuditWriter({ dir: opts.home.auditDir });
-  const state = await buildState(config, undefined, { env: opts.env, nowMs, backendDeps });
+  const state = probe.attach(
+    await buildState(config, undefined, { env: opts.env, nowMs, backendDeps }),
+  );
   const {
     store: replay,
     kind: replayStore,
@@ -154,7 +162,9 @@ async function run(
     opts.home.config,
     async () => {
       const next = load();
-      runtime.state = await buildState(next, runtime.state, { env: opts.env, nowMs, backendDeps });
+      runtime.state = probe.attach(
+        await buildState(next, runtime.state, { env: opts.env, nowMs, backendDeps }),
+      );
       await audit.append({ type: "config", configHash: next.hash }).catch(() => undefined);
       opts.logger.log("info", "config reloaded", { hash: next.hash });
     },
@@ -181,6 +191,7 @@ async function run(
         await audit.append({ type: "stop", reason }).catch(() => undefined);
         await audit.close();
         await replay.close();
+        await probe.close();
         unlock();
       })();
       return stopping;

@@ -17,11 +17,12 @@ export async function fetchCredential(
 ): Promise<Credential> {
   const backend = state.backends.get(route.backend);
   const entry = state.config.backends.get(route.backend);
-  if (!backend || !entry) {
+  // The built-in probe backend has no config entry (src/probe/setup.ts); it takes default options.
+  if (!backend) {
     throw new SigilError("ERR_BACKEND_FAILED", `backend ${route.backend} is not configured`);
   }
   if (deadline.signal.aborted) throw deadline.signal.reason;
-  const timeoutMs = backendTimeoutMs(entry.options);
+  const timeoutMs = backendTimeoutMs(entry?.options ?? {});
   // One controller per fetch, aborted by the backend's own timeout or the request deadline,
   // whichever comes first (AbortSignal.any is avoided: it is slow on Node 20's hot path).
   const controller = new AbortController();

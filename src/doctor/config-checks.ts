@@ -1,0 +1,70 @@
+/**
+ * The config as the proxy would load it (schema, compile, reserved names), then each trust anchor
+ * (key source reachable, key still matching the pinned fingerprint) and each backend (one real
+ * fetch, as `backends test` does), each bounded in time.
+ */
+import { loadAnchorJwk } from "../attestation/anchor.js";
+import { testFetch } from "../backends/test-fetch.js";
+import { compileConfig } from "../config/compile.js";
+import type { HomePaths } from "../config/home.js";
+import { parseResolveMap } from "../config/resolve.js";
+import type { AnchorEntry, BackendEntry, ConfigFile } from "../config/schema.js";
+import { readConfigFile } from "../config/store.js";
+import { toAnchor } from "../cli/trust.js";
+import { assertNoProbeNames } from "../probe/names.js";
+import { describe, fail, guard, ok, type CheckResult } from "./check.js";
+
+/** Per-anchor and per-backend bound. */
+export const REMOTE_CHECK_MS = 10_000;
+
+/** The parsed file when it loads and compiles (for the anchor and backend checks), and the line. */
+export function checkConfig(home: HomePaths): { file?: ConfigFile; result: CheckResult } {
+  try {
+    const file = readConfigFile(home.config);
+    compileConfig(file);
+    assertNoProbeNames(file);
+    const counts = `${file.agents.length} agents, ${file.routes.length} routes, ${file.backends.length} backends, ${file.anchors.length} anchors`;
+    return { file, result: ok("config", `${home.config} is valid (${counts})`) };
+  } catch (err) {
+    return {
+      result: fail("config", describe(err), `edit ${home.config} or restore it from a backup`),
+    };
+  }
+}
+
+export function checkAnchor(entry: AnchorEntry): Promise<CheckResult[]> {
+  const name = `anchor ${entry.kid}`;
+  const source = entry.jwks_url ?? entry.jwks_file ?? "inline JWK";
+  return guard(
+    name,
+    `check that ${source} serves kid ${entry.kid}; if the key was rotated, pin the new one (trust remove, trust add)`,
+    REMOTE_CHECK_MS,
+    async () => {
+      await loadAnchorJwk(toAnchor(entry), { timeoutMs: REMOTE_CHECK_MS - 1000 });
+      return [ok(name, `key loads from ${source} and matches ${entry.fingerprint}`)];
+    },
+  );
+}
+
+/** One fetch through the backend, with the secret of the first route that uses it. */
+export function checkBackend(
+  entry: BackendEntry,
+  file: ConfigFile,
+  env: NodeJS.ProcessEnv,
+): Promise<CheckResult[]> {
+  const name = `backend ${entry.name}`;
+  const secret = file.routes.find((r) => r.backend === entry.name)?.secret ?? "";
+  return guard(
+    name,
+    `run sigil-vault backends test --name ${entry.name} --secret ${secret || "REF"}, and see docs/backends.md`,
+    REMOTE_CHECK_MS,
+    async () => {
+      const r = await testFetch(entry, secret, {
+        env,
+        resolve: parseResolveMap(file.proxy.resolve ?? {}),
+      });
+      const fields = r.fields.map((f) => `${f.name} ${f.bytes} bytes`).join(", ");
+      return [ok(name, `${entry.kind} answered in ${r.durationMs} ms (${fields})`)];
+    },
+  );
+}

@@ -1,0 +1,119 @@
+/**
+ * `doctor --probe`: one real attested request through the running proxy to its built-in echo
+ * upstream (docs/doctor.md), then the same attestation again. The echo's report and the audit log
+ * show whether injection, header stripping, upstream TLS, redaction, replay refusal and audit work.
+ */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import type { HomePaths } from "../config/home.js";
+import { sendThroughVault, type AgentResponse } from "../demo/agent-client.js";
+import { makeDevAttestation } from "../dev/attest.js";
+import type { EchoReport } from "../probe/echo.js";
+import { probePaths, readProbeMaterial } from "../probe/material.js";
+import { PROBE_AGENT_NAME, PROBE_HOST, PROBE_PATH } from "../probe/names.js";
+import { describe, fail, ok, type CheckResult } from "./check.js";
+import { findProbeRecords } from "./probe-audit.js";
+import type { ProxyAddress } from "./proxy-check.js";
+
+/** Sent as the agent's own Authorization; the injected credential must replace it. */
+const AGENT_AUTHORIZATION = "Bearer agent-own-authorization";
+const RESTART = "restart the proxy (sigil-vault start) and run doctor --probe again";
+
+export async function runProbe(
+  home: HomePaths,
+  proxy: ProxyAddress,
+  nowMs: number,
+): Promise<CheckResult[]> {
+  let material;
+  try {
+    material = await readProbeMaterial(probePaths(home));
+  } catch (err) {
+    return [fail("probe", describe(err), "start the proxy on this home: sigil-vault start")];
+  }
+  const att = makeDevAttestation({
+    key: material.key,
+    agentName: PROBE_AGENT_NAME,
+    method: "GET",
+    url: `https://${PROBE_HOST}${PROBE_PATH}`,
+    nowMs,
+  });
+  const send = () =>
+    sendThroughVault({
+      proxyHost: proxy.host,
+      proxyPort: proxy.port,
+      token: material.token,
+      host: PROBE_HOST,
+      vaultCa: readFileSync(home.caCert, "utf8"),
+      method: "GET",
+      path: PROBE_PATH,
+      headers: {
+        authorization: AGENT_AUTHORIZATION,
+        "proxy-authorization": "Basic YWdlbnQ6bm90LWEtdG9rZW4=",
+        "x-sigil-attestation": att.attestation,
+        "x-sigil-intent": att.intent as string,
+      },
+    });
+  let first: AgentResponse;
+  let replay: AgentResponse;
+  try {
+    first = await send();
+    replay = await send();
+  } catch (err) {
+    return [fail("probe", `request through ${proxy.text} failed: ${describe(err)}`, RESTART)];
+  }
+  const report = parseReport(first);
+  if (report === undefined) {
+    const code = first.headers["x-sigil-error"];
+    const why = code !== undefined ? ` ${String(code)}` : "";
+    return [fail("probe", `the proxy answered ${first.status}${why}`, RESTART)];
+  }
+  const replayId = "sha256:" + createHash("sha256").update(att.attestation).digest("hex");
+  return [
+    ok("probe: request", `attested GET https://${PROBE_HOST}${PROBE_PATH} answered 200`),
+    ...judgeReport(report, first),
+    replay.headers["x-sigil-error"] === "ERR_ATTESTATION_REPLAYED"
+      ? ok("probe: replay", "the same attestation again was refused (ERR_ATTESTATION_REPLAYED)")
+      : fail(
+          "probe: replay",
+          `the same attestation again answered ${replay.status}`,
+          "check proxy.replay_store; see docs/security.md (replay)",
+        ),
+    await findProbeRecords(home.auditDir, replayId),
+  ];
+}
+
+function parseReport(res: AgentResponse): EchoReport | undefined {
+  if (res.status !== 200) return undefined;
+  try {
+    const parsed = JSON.parse(res.body) as EchoReport;
+    return parsed.probe === "sigil-vault" ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function judgeReport(r: EchoReport, res: AgentResponse): CheckResult[] {
+  const masked = (v: unknown) => typeof v === "string" && /^\*{8,}$/.test(v);
+  const fix = "this is a bug in the proxy: report it with the doctor output";
+  return [
+    r.injected && r.authorizationHeaders === 1
+      ? ok("probe: injection", "the upstream got one Authorization: a fresh probe credential")
+      : fail(
+          "probe: injection",
+          `the upstream got ${r.authorizationHeaders} Authorization headers, probe credential ${r.injected ? "present" : "absent"}`,
+          fix,
+        ),
+    r.reached.length === 0
+      ? ok(
+          "probe: header stripping",
+          "Proxy-Authorization and X-Sigil-* did not reach the upstream",
+        )
+      : fail("probe: header stripping", `${r.reached.join(", ")} reached the upstream`, fix),
+    r.servername === PROBE_HOST
+      ? ok("probe: upstream TLS", `verified ${PROBE_HOST} against the probe CA alone`)
+      : fail("probe: upstream TLS", `the proxy asked for server name ${r.servername}`, fix),
+    masked(r.echo) && masked(res.headers["x-probe-echo"])
+      ? ok("probe: redaction", "the echoed credential was masked in the body and a header")
+      : fail("probe: redaction", "the echoed credential reached the agent unmasked", fix),
+  ];
+}
