@@ -13,6 +13,7 @@ import { probePaths, readProbeMaterial } from "../probe/material.js";
 import { PROBE_AGENT_NAME, PROBE_HOST, PROBE_PATH } from "../probe/names.js";
 import { describe, fail, ok, type CheckResult } from "./check.js";
 import { findProbeRecords } from "./probe-audit.js";
+import { judgeReport } from "./probe-judge.js";
 import type { ProxyAddress } from "./proxy-check.js";
 
 /** Sent as the agent's own Authorization; the injected credential must replace it. */
@@ -70,7 +71,7 @@ export async function runProbe(
   const replayId = "sha256:" + createHash("sha256").update(att.attestation).digest("hex");
   return [
     ok("probe: request", `attested GET https://${PROBE_HOST}${PROBE_PATH} answered 200`),
-    ...judgeReport(report, first),
+    ...judgeReport(report, first.headers["x-probe-echo"]),
     replay.headers["x-sigil-error"] === "ERR_ATTESTATION_REPLAYED"
       ? ok("probe: replay", "the same attestation again was refused (ERR_ATTESTATION_REPLAYED)")
       : fail(
@@ -90,30 +91,4 @@ function parseReport(res: AgentResponse): EchoReport | undefined {
   } catch {
     return undefined;
   }
-}
-
-function judgeReport(r: EchoReport, res: AgentResponse): CheckResult[] {
-  const masked = (v: unknown) => typeof v === "string" && /^\*{8,}$/.test(v);
-  const fix = "this is a bug in the proxy: report it with the doctor output";
-  return [
-    r.injected && r.authorizationHeaders === 1
-      ? ok("probe: injection", "the upstream got one Authorization: a fresh probe credential")
-      : fail(
-          "probe: injection",
-          `the upstream got ${r.authorizationHeaders} Authorization headers, probe credential ${r.injected ? "present" : "absent"}`,
-          fix,
-        ),
-    r.reached.length === 0
-      ? ok(
-          "probe: header stripping",
-          "Proxy-Authorization and X-Sigil-* did not reach the upstream",
-        )
-      : fail("probe: header stripping", `${r.reached.join(", ")} reached the upstream`, fix),
-    r.servername === PROBE_HOST
-      ? ok("probe: upstream TLS", `verified ${PROBE_HOST} against the probe CA alone`)
-      : fail("probe: upstream TLS", `the proxy asked for server name ${r.servername}`, fix),
-    masked(r.echo) && masked(res.headers["x-probe-echo"])
-      ? ok("probe: redaction", "the echoed credential was masked in the body and a header")
-      : fail("probe: redaction", "the echoed credential reached the agent unmasked", fix),
-  ];
 }
