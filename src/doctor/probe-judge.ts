@@ -7,8 +7,15 @@ import type { EchoReport } from "../probe/echo.js";
 import { PROBE_HOST } from "../probe/names.js";
 import { fail, ok, type CheckResult } from "./check.js";
 
-/** `echoHeader` is the `x-probe-echo` response header as the agent received it. */
-export function judgeReport(r: EchoReport, echoHeader: unknown): CheckResult[] {
+/**
+ * `echoHeader` is the `x-probe-echo` response header as the agent received it; `wrongNameError`
+ * the `x-sigil-error` of the request to the host the echo's certificate does not name.
+ */
+export function judgeReport(
+  r: EchoReport,
+  echoHeader: unknown,
+  wrongNameError: unknown,
+): CheckResult[] {
   const masked = (v: unknown) => typeof v === "string" && /^\*{8,}$/.test(v);
   const fix = "this is a bug in the proxy: report it with the doctor output";
   return [
@@ -25,9 +32,18 @@ export function judgeReport(r: EchoReport, echoHeader: unknown): CheckResult[] {
           "Proxy-Authorization and X-Sigil-* did not reach the upstream",
         )
       : fail("probe: header stripping", `${r.reached.join(", ")} reached the upstream`, fix),
-    r.servername === PROBE_HOST
-      ? ok("probe: upstream TLS", `verified ${PROBE_HOST} against the probe CA alone`)
-      : fail("probe: upstream TLS", `the proxy asked for server name ${r.servername}`, fix),
+    r.servername !== PROBE_HOST
+      ? fail("probe: upstream TLS", `the proxy asked for server name ${r.servername}`, fix)
+      : wrongNameError !== "ERR_UPSTREAM_FAILED"
+        ? fail(
+            "probe: upstream TLS",
+            `a certificate for another name was not refused (${String(wrongNameError ?? "no error")})`,
+            fix,
+          )
+        : ok(
+            "probe: upstream TLS",
+            `verified ${PROBE_HOST} against the probe CA alone; a certificate for another name was refused`,
+          ),
     masked(r.echo) && masked(echoHeader)
       ? ok("probe: redaction", "the echoed credential was masked in the body and a header")
       : fail("probe: redaction", "the echoed credential reached the agent unmasked", fix),

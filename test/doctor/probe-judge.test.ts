@@ -1,7 +1,7 @@
 /**
  * How doctor reads the echo's report: a healthy report is all ok, and each broken property (no
  * injection, the agent's own Authorization forwarded, agent-only headers forwarded, the wrong TLS
- * name, an unmasked echo) fails its own line and only that one. Also: no probe material → FAIL.
+ * name, a certificate for another name accepted, an unmasked echo) fails its own line and only that one. Also: no probe material → FAIL.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -25,7 +25,7 @@ const healthy: EchoReport = {
 
 describe("doctor: judging the probe's echo report", () => {
   it("passes a healthy report on every line", () => {
-    const results = judgeReport(healthy, MASK);
+    const results = judgeReport(healthy, MASK, "ERR_UPSTREAM_FAILED");
     assert.deepEqual(
       results.map((r) => [r.check, r.status]),
       [
@@ -37,12 +37,15 @@ describe("doctor: judging the probe's echo report", () => {
     );
   });
 
-  const broken: [string, Partial<EchoReport>, string | undefined, string, RegExp][] = [
-    ["no probe credential", { injected: false }, MASK, "probe: injection", /absent/],
+  const REFUSED = "ERR_UPSTREAM_FAILED";
+  type Case = [string, Partial<EchoReport>, string | undefined, string | undefined, string, RegExp];
+  const broken: Case[] = [
+    ["no probe credential", { injected: false }, MASK, REFUSED, "probe: injection", /absent/],
     [
       "the agent's own Authorization forwarded too",
       { authorizationHeaders: 2 },
       MASK,
+      REFUSED,
       "probe: injection",
       /got 2 Authorization headers/,
     ],
@@ -50,6 +53,7 @@ describe("doctor: judging the probe's echo report", () => {
       "the attestation forwarded",
       { reached: ["x-sigil-attestation"] },
       MASK,
+      REFUSED,
       "probe: header stripping",
       /x-sigil-attestation reached the upstream/,
     ],
@@ -57,16 +61,32 @@ describe("doctor: judging the probe's echo report", () => {
       "another TLS name",
       { servername: "127.0.0.1" },
       MASK,
+      REFUSED,
       "probe: upstream TLS",
       /server name 127\.0\.0\.1/,
     ],
-    ["an unmasked body", { echo: "svprobe_abcdefgh" }, MASK, "probe: redaction", /unmasked/],
-    ["an unmasked header", {}, "svprobe_abcdefgh", "probe: redaction", /unmasked/],
-    ["no header at all", {}, undefined, "probe: redaction", /unmasked/],
+    [
+      "a certificate for another name accepted",
+      {},
+      MASK,
+      undefined,
+      "probe: upstream TLS",
+      /another name was not refused \(no error\)/,
+    ],
+    [
+      "an unmasked body",
+      { echo: "svprobe_abcdefgh" },
+      MASK,
+      REFUSED,
+      "probe: redaction",
+      /unmasked/,
+    ],
+    ["an unmasked header", {}, "svprobe_abcdefgh", REFUSED, "probe: redaction", /unmasked/],
+    ["no header at all", {}, undefined, REFUSED, "probe: redaction", /unmasked/],
   ];
-  for (const [name, change, header, check, message] of broken) {
+  for (const [name, change, header, wrongName, check, message] of broken) {
     it(`fails "${check}" on ${name}, and nothing else`, () => {
-      const results = judgeReport({ ...healthy, ...change }, header);
+      const results = judgeReport({ ...healthy, ...change }, header, wrongName);
       const failed = results.filter((r) => r.status === "fail");
       assert.equal(failed.length, 1, results.map(formatResult).join("\n"));
       assert.equal(failed[0]!.check, check);
