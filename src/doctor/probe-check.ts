@@ -1,18 +1,20 @@
 /**
  * `doctor --probe`: one real attested request through the running proxy to its built-in echo
- * upstream (docs/doctor.md), then the same attestation again. The echo's report and the audit log
+ * upstream (docs/doctor.md), the same attestation again, and one request to a name the echo's
+ * certificate does not carry. The echo's report and the audit log
  * show whether injection, header stripping, upstream TLS, redaction, replay refusal and audit work.
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { HomePaths } from "../config/home.js";
 import { sendThroughVault, type AgentResponse } from "../demo/agent-client.js";
-import { makeDevAttestation } from "../dev/attest.js";
+import { makeDevAttestation, type DevAttestation } from "../dev/attest.js";
 import type { EchoReport } from "../probe/echo.js";
 import { probePaths, readProbeMaterial } from "../probe/material.js";
-import { PROBE_AGENT_NAME, PROBE_HOST, PROBE_PATH } from "../probe/names.js";
+import { PROBE_AGENT_NAME, PROBE_HOST, PROBE_PATH, PROBE_WRONG_NAME_HOST } from "../probe/names.js";
 import { describe, fail, ok, type CheckResult } from "./check.js";
 import { findProbeRecords } from "./probe-audit.js";
+import { judgeReport } from "./probe-judge.js";
 import type { ProxyAddress } from "./proxy-check.js";
 
 /** Sent as the agent's own Authorization; the injected credential must replace it. */
@@ -30,19 +32,21 @@ export async function runProbe(
   } catch (err) {
     return [fail("probe", describe(err), "start the proxy on this home: sigil-vault start")];
   }
-  const att = makeDevAttestation({
-    key: material.key,
-    agentName: PROBE_AGENT_NAME,
-    method: "GET",
-    url: `https://${PROBE_HOST}${PROBE_PATH}`,
-    nowMs,
-  });
-  const send = () =>
+  const m = material;
+  const attest = (host: string) =>
+    makeDevAttestation({
+      key: m.key,
+      agentName: PROBE_AGENT_NAME,
+      method: "GET",
+      url: `https://${host}${PROBE_PATH}`,
+      nowMs,
+    });
+  const send = (host: string, att: DevAttestation) =>
     sendThroughVault({
       proxyHost: proxy.host,
       proxyPort: proxy.port,
-      token: material.token,
-      host: PROBE_HOST,
+      token: m.token,
+      host,
       vaultCa: readFileSync(home.caCert, "utf8"),
       method: "GET",
       path: PROBE_PATH,
@@ -53,11 +57,14 @@ export async function runProbe(
         "x-sigil-intent": att.intent as string,
       },
     });
+  const att = attest(PROBE_HOST);
   let first: AgentResponse;
   let replay: AgentResponse;
+  let wrongName: AgentResponse;
   try {
-    first = await send();
-    replay = await send();
+    first = await send(PROBE_HOST, att);
+    replay = await send(PROBE_HOST, att);
+    wrongName = await send(PROBE_WRONG_NAME_HOST, attest(PROBE_WRONG_NAME_HOST));
   } catch (err) {
     return [fail("probe", `request through ${proxy.text} failed: ${describe(err)}`, RESTART)];
   }
@@ -70,7 +77,7 @@ export async function runProbe(
   const replayId = "sha256:" + createHash("sha256").update(att.attestation).digest("hex");
   return [
     ok("probe: request", `attested GET https://${PROBE_HOST}${PROBE_PATH} answered 200`),
-    ...judgeReport(report, first),
+    ...judgeReport(report, first.headers["x-probe-echo"], wrongName.headers["x-sigil-error"]),
     replay.headers["x-sigil-error"] === "ERR_ATTESTATION_REPLAYED"
       ? ok("probe: replay", "the same attestation again was refused (ERR_ATTESTATION_REPLAYED)")
       : fail(
@@ -90,30 +97,4 @@ function parseReport(res: AgentResponse): EchoReport | undefined {
   } catch {
     return undefined;
   }
-}
-
-function judgeReport(r: EchoReport, res: AgentResponse): CheckResult[] {
-  const masked = (v: unknown) => typeof v === "string" && /^\*{8,}$/.test(v);
-  const fix = "this is a bug in the proxy: report it with the doctor output";
-  return [
-    r.injected && r.authorizationHeaders === 1
-      ? ok("probe: injection", "the upstream got one Authorization: a fresh probe credential")
-      : fail(
-          "probe: injection",
-          `the upstream got ${r.authorizationHeaders} Authorization headers, probe credential ${r.injected ? "present" : "absent"}`,
-          fix,
-        ),
-    r.reached.length === 0
-      ? ok(
-          "probe: header stripping",
-          "Proxy-Authorization and X-Sigil-* did not reach the upstream",
-        )
-      : fail("probe: header stripping", `${r.reached.join(", ")} reached the upstream`, fix),
-    r.servername === PROBE_HOST
-      ? ok("probe: upstream TLS", `verified ${PROBE_HOST} against the probe CA alone`)
-      : fail("probe: upstream TLS", `the proxy asked for server name ${r.servername}`, fix),
-    masked(r.echo) && masked(res.headers["x-probe-echo"])
-      ? ok("probe: redaction", "the echoed credential was masked in the body and a header")
-      : fail("probe: redaction", "the echoed credential reached the agent unmasked", fix),
-  ];
 }

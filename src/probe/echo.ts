@@ -40,7 +40,9 @@ export async function startEchoUpstream(backend: ProbeBackend): Promise<EchoUpst
   const ca = parseCa(createCa());
   const leaf = createLeafCache(ca, { maxEntries: 1 }).secureContext(PROBE_HOST);
   const server: Server = createServer(
-    { SNICallback: (name, cb) => cb(null, name === PROBE_HOST ? leaf : undefined) },
+    // The probe host's certificate whatever name is asked for: the wrong-name route must be
+    // refused by the proxy's name check, not by a missing certificate.
+    { SNICallback: (_name, cb) => cb(null, leaf) },
     (req, res) => {
       if (req.url !== PROBE_PATH) {
         res.writeHead(404).end();

@@ -14,6 +14,10 @@ export const PROBE_AGENT_NAME = "sigil-vault-probe";
 export const PROBE_KID = "sigil-vault-probe";
 export const PROBE_BACKEND = "sigil-vault-probe";
 export const PROBE_ROUTE_ID = "rt_sigil-vault-probe";
+/** Resolves to the same echo, whose certificate does not name it: the proxy must refuse it. */
+export const PROBE_WRONG_NAME_HOST = "wrong-name.sigil-vault.invalid";
+export const PROBE_WRONG_NAME_ROUTE_ID = "rt_sigil-vault-probe-tls";
+export const PROBE_ROUTE_IDS: readonly string[] = [PROBE_ROUTE_ID, PROBE_WRONG_NAME_ROUTE_ID];
 
 const RESERVED_DOMAIN = "sigil-vault.invalid";
 
@@ -32,7 +36,7 @@ export function assertNoProbeNames(file: ConfigFile): void {
   for (const a of file.anchors) if (a.kid === PROBE_KID) clash(`anchor kid ${a.kid}`);
   for (const b of file.backends) if (b.name === PROBE_BACKEND) clash(`backend name ${b.name}`);
   for (const r of file.routes) {
-    if (r.id === PROBE_ROUTE_ID) clash(`route id ${r.id}`);
+    if (PROBE_ROUTE_IDS.includes(r.id)) clash(`route id ${r.id}`);
     if (isReservedHost(r.host)) clash(`route host ${r.host}`);
   }
   for (const from of Object.keys(file.proxy.resolve ?? {})) {

@@ -6,7 +6,7 @@
 import { hashToken } from "../agents.js";
 import { compileConfig, type RuntimeConfig } from "../config/compile.js";
 import type { HomePaths } from "../config/home.js";
-import type { ConfigFile } from "../config/schema.js";
+import type { ConfigFile, RouteEntry } from "../config/schema.js";
 import { devKeyInfo } from "../dev/keys.js";
 import { SigilError } from "../errors.js";
 import { DEFAULT_INJECT } from "../inject/index.js";
@@ -50,16 +50,18 @@ export async function startProbe(home: HomePaths, nowMs: () => number): Promise<
       N.assertNoProbeNames(file);
       const base = compileConfig(file);
       const full = compileConfig(withProbeEntries(file, material, echo, createdAt));
-      const match = full.routes.match(N.PROBE_AGENT_ID, {
-        scheme: "https",
-        host: N.PROBE_HOST,
-        port: 443,
-        path: N.PROBE_PATH,
-        method: "GET",
-      });
-      if (!match.ok) throw new SigilError("ERR_INTERNAL", "the probe route did not compile");
-      // The probe CA alone, not system roots plus it: the echo must present a probe-CA certificate.
-      match.route.upstreamCa = { file: "(built-in probe CA)", ...echo.trust };
+      for (const host of [N.PROBE_HOST, N.PROBE_WRONG_NAME_HOST]) {
+        const match = full.routes.match(N.PROBE_AGENT_ID, {
+          scheme: "https",
+          host,
+          port: 443,
+          path: N.PROBE_PATH,
+          method: "GET",
+        });
+        if (!match.ok) throw new SigilError("ERR_INTERNAL", "a probe route did not compile");
+        // The probe CA alone, not system roots plus it: the echo must present a probe-CA certificate.
+        match.route.upstreamCa = { file: "(built-in probe CA)", ...echo.trust };
+      }
       return { ...full, hash: base.hash, backends: base.backends };
     },
     attach: (state) => ({
@@ -85,7 +87,11 @@ function withProbeEntries(
     ...file,
     proxy: {
       ...file.proxy,
-      resolve: { ...file.proxy.resolve, [`${N.PROBE_HOST}:443`]: `127.0.0.1:${echo.port}` },
+      resolve: {
+        ...file.proxy.resolve,
+        [`${N.PROBE_HOST}:443`]: `127.0.0.1:${echo.port}`,
+        [`${N.PROBE_WRONG_NAME_HOST}:443`]: `127.0.0.1:${echo.port}`,
+      },
     },
     agents: [
       ...file.agents,
@@ -111,16 +117,21 @@ function withProbeEntries(
     backends: [...file.backends, { name: N.PROBE_BACKEND, kind: "env", options: {} }],
     routes: [
       ...file.routes,
-      {
-        id: N.PROBE_ROUTE_ID,
-        agent_id: N.PROBE_AGENT_ID,
-        host: N.PROBE_HOST,
-        path: N.PROBE_PATH,
-        methods: ["GET"],
-        backend: N.PROBE_BACKEND,
-        inject: DEFAULT_INJECT,
-        binding: "required",
-      },
+      probeRoute(N.PROBE_ROUTE_ID, N.PROBE_HOST),
+      probeRoute(N.PROBE_WRONG_NAME_ROUTE_ID, N.PROBE_WRONG_NAME_HOST),
     ],
+  };
+}
+
+function probeRoute(id: string, host: string): RouteEntry {
+  return {
+    id,
+    agent_id: N.PROBE_AGENT_ID,
+    host,
+    path: N.PROBE_PATH,
+    methods: ["GET"],
+    backend: N.PROBE_BACKEND,
+    inject: DEFAULT_INJECT,
+    binding: "required",
   };
 }

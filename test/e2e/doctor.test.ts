@@ -79,6 +79,14 @@ describe("sigil-vault doctor", () => {
           r.code === "ERR_ATTESTATION_REPLAYED",
       ),
     );
+    const wrongName = records.findLast(
+      (r) => r.type === "release" && r.route === "rt_sigil-vault-probe-tls",
+    );
+    assert.ok(wrongName, "the wrong-name request got as far as the upstream connection");
+    const refused = records.find(
+      (r) => r.type === "outcome" && r.requestId === wrongName.requestId,
+    );
+    assert.equal(refused?.["error"], "ERR_UPSTREAM_FAILED");
   });
 
   it("--json gives the structured array", async () => {

@@ -132,6 +132,11 @@ describe("reserved probe names in operator config", () => {
       /backend name/,
     ],
     ["the probe route id", (c) => c.routes.push({ ...route, id: PROBE_ROUTE_ID }), /route id/],
+    [
+      "the wrong-name probe route id",
+      (c) => c.routes.push({ ...route, id: "rt_sigil-vault-probe-tls" }),
+      /route id/,
+    ],
     ["the probe host", (c) => c.routes.push({ ...route, host: PROBE_HOST }), /route host/],
     [
       "a wildcard over the probe domain",
