@@ -57,6 +57,8 @@ export interface RuntimeConfig {
     { name: string; kind: BackendKind; options: Record<string, string> }
   >;
   routes: RouteTable<CompiledRoute>;
+  /** The same routes in config order, for listings (the dashboard). */
+  routeList: readonly CompiledRoute[];
 }
 
 export const DEFAULT_LISTEN = "127.0.0.1:10255";
@@ -133,6 +135,7 @@ export function compileConfig(file: ConfigFile): RuntimeConfig {
     agentsById,
     backends,
     routes: at("routes", () => compileRoutes(routes)),
+    routeList: routes,
   };
 }
 

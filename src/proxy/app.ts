@@ -22,7 +22,10 @@ import { parseResolveMap } from "../config/resolve.js";
 import { createProxyServers } from "./listener.js";
 import { buildState, type Runtime } from "./runtime.js";
 import { VERSION } from "../version.js";
-import { isLoopback, splitListen } from "../config/listen.js";
+import { formatHostPort, isLoopback, splitListen } from "../config/listen.js";
+import { createDashboardFeeds, dashboardAddress } from "../dashboard/feeds.js";
+import { startDashboard, type RunningDashboard } from "../dashboard/server.js";
+import { guardObserver, noopObserver } from "../observe/observer.js";
 
 export interface StartOptions {
   home: HomePaths;
@@ -37,10 +40,14 @@ export interface StartOptions {
   backendCa?: readonly string[];
   /** `--replay-store`: "memory" or a redis:// / rediss:// URL; wins over the config's. */
   replayStore?: string;
+  /** `--dashboard HOST:PORT`: serve the read-only dashboard and /metrics there. */
+  dashboard?: string;
 }
 
 export interface RunningProxy {
   address: AddressInfo;
+  /** The dashboard listener, when one was asked for. */
+  dashboard?: AddressInfo;
   runtime: Runtime;
   /** Stops accepting, drains in-flight requests for at most `drainMs`, closes the audit log. */
   stop(reason: string, drainMs?: number): Promise<void>;
@@ -65,6 +72,7 @@ export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
       `refusing to listen on non-loopback ${host} without --allow-remote (agents' tokens would cross the network)`,
     );
   }
+  if (opts.dashboard !== undefined) dashboardAddress(opts.dashboard, opts.allowRemote === true);
   parseReplayStoreSpec(config.proxy.replayStore);
   const unlock = tryLock(opts.home.proxyLock);
   if (!unlock) {
@@ -92,7 +100,15 @@ async function run(
   unlock: () => void,
 ): Promise<RunningProxy> {
   const ca = await loadCa(opts.home.caDir);
-  const audit = await openAuditWriter({ dir: opts.home.auditDir });
+  const feeds =
+    opts.dashboard !== undefined
+      ? createDashboardFeeds({ nowMs, auditHead: () => audit.head })
+      : undefined;
+  const observer = guardObserver(feeds?.observer ?? noopObserver, opts.logger);
+  const audit = await openAuditWriter({
+    dir: opts.home.auditDir,
+    onDurableWrite: (ms, records) => observer.auditWrite(ms, records),
+  });
   const state = await buildState(config, undefined, { env: opts.env, nowMs, backendDeps });
   const {
     store: replay,
@@ -111,6 +127,7 @@ async function run(
     leaves: createLeafCache(ca),
     upstream: createUpstreamPool(),
     logger: opts.logger,
+    observer,
     nowMs,
     env: opts.env,
     inflight: 0,
@@ -124,6 +141,22 @@ async function run(
     opts.logger.log("warn", "an env backend is configured: meant for development and tests only");
   }
   const { outer, inner, registry } = createProxyServers(runtime);
+  let dashboard: RunningDashboard | undefined;
+  if (feeds && opts.dashboard !== undefined) {
+    const [dashHost, dashPort] = dashboardAddress(opts.dashboard, opts.allowRemote === true);
+    dashboard = await startDashboard(dashHost, dashPort, {
+      rt: runtime,
+      ...feeds,
+      proxyListen: () => {
+        const a = outer.address();
+        return a && typeof a === "object" ? formatHostPort(a) : "";
+      },
+      startedAt: nowMs(),
+    }).catch(async (err: unknown) => {
+      await replay.close();
+      throw err;
+    });
+  }
   outer.listen(port, host);
   await Promise.race([
     once(outer, "listening"),
@@ -135,6 +168,7 @@ async function run(
     }),
   ]).catch(async (err: unknown) => {
     await replay.close(); // a Redis client would otherwise keep reconnecting
+    await dashboard?.close();
     throw err;
   });
   const address = outer.address() as AddressInfo;
@@ -144,6 +178,7 @@ async function run(
     listen: `${address.address}:${address.port}`,
     pid: process.pid,
     configHash: config.hash,
+    ...(dashboard ? { dashboard: formatHostPort(dashboard.address) } : {}),
   });
   opts.logger.log("info", "proxy listening", {
     listen: `${address.address}:${address.port}`,
@@ -165,6 +200,7 @@ async function run(
   let stopping: Promise<void> | undefined;
   return {
     address,
+    ...(dashboard ? { dashboard: dashboard.address } : {}),
     runtime,
     stop(reason, drainMs = 10_000) {
       stopping ??= (async () => {
@@ -181,6 +217,7 @@ async function run(
         await audit.append({ type: "stop", reason }).catch(() => undefined);
         await audit.close();
         await replay.close();
+        await dashboard?.close();
         unlock();
       })();
       return stopping;
