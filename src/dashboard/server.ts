@@ -96,6 +96,10 @@ async function serve(
       const { contentType, body } = await deps.metrics.scrape();
       return send(res, req, 200, contentType, body);
     }
+    case "/favicon.ico": // browsers ask for it; answer without a 404 in the console
+      res.writeHead(204, SECURITY_HEADERS);
+      res.end();
+      return;
     case "/healthz":
       return send(res, req, 200, "application/json", '{"status":"ok"}');
     default:
