@@ -43,6 +43,8 @@ export interface ProxySettings {
   idleTimeoutMs: number;
   resolve: ReadonlyMap<string, ResolveTarget>;
   replayStore: string;
+  /** Dashboard listen address from the config; `start --dashboard` wins. */
+  dashboard?: string;
 }
 
 export interface RuntimeConfig {
@@ -129,6 +131,7 @@ export function compileConfig(file: ConfigFile): RuntimeConfig {
       idleTimeoutMs: p.idle_timeout_ms ?? 120_000,
       resolve: at("proxy.resolve", () => parseResolveMap(p.resolve ?? {})),
       replayStore: p.replay_store ?? "memory",
+      ...(p.dashboard !== undefined ? { dashboard: p.dashboard } : {}),
     },
     anchors,
     agents: createAgentDirectory(file.agents),

@@ -72,7 +72,8 @@ export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
       `refusing to listen on non-loopback ${host} without --allow-remote (agents' tokens would cross the network)`,
     );
   }
-  if (opts.dashboard !== undefined) dashboardAddress(opts.dashboard, opts.allowRemote === true);
+  const dashboard = opts.dashboard ?? config.proxy.dashboard;
+  if (dashboard !== undefined) dashboardAddress(dashboard, opts.allowRemote === true);
   parseReplayStoreSpec(config.proxy.replayStore);
   const unlock = tryLock(opts.home.proxyLock);
   if (!unlock) {
@@ -82,7 +83,16 @@ export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
     );
   }
   try {
-    return await run(opts, config, host, port, nowMs, backendDeps, load, unlock);
+    return await run(
+      { ...opts, ...(dashboard ? { dashboard } : {}) },
+      config,
+      host,
+      port,
+      nowMs,
+      backendDeps,
+      load,
+      unlock,
+    );
   } catch (err) {
     unlock();
     throw err;
