@@ -6,7 +6,7 @@
 import type { SigilError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { DenyInfo } from "../proxy/refuse.js";
-import type { PhaseTimes, ProxyObserver, RequestSummary } from "./observer.js";
+import type { Decision, PhaseTimes, ProxyObserver, RequestSummary } from "./observer.js";
 
 /** What reporting needs from the runtime. */
 export interface ObserveDeps {
@@ -62,14 +62,8 @@ export class RequestObservation {
     if (this.#fetched >= 0) phases.backend = this.#fetched - this.#attested;
     if (this.#released >= 0) phases.upstream = end - this.#released;
     const { status, error } = this.#end;
-    return {
-      ...base(info, time),
-      ...(this.#backend !== undefined ? { backend: this.#backend } : {}),
-      decision: this.#released < 0 ? "deny" : error === undefined ? "allow" : "error",
-      status,
-      ...(error !== undefined ? { code: error } : {}),
-      phases,
-    };
+    const decision = this.#released < 0 ? "deny" : error === undefined ? "allow" : "error";
+    return summary(info, time, decision, status, error, phases, this.#backend);
   }
 }
 
@@ -80,23 +74,32 @@ export function reportRequest(rt: ObserveDeps, obs: RequestObservation, info: De
 
 /** Reports a refusal made before the pipeline (CONNECT, absolute-form, malformed HTTP): untimed. */
 export function reportRefusal(rt: ObserveDeps, err: SigilError, info: DenyInfo): void {
-  report(rt, {
-    ...base(info, rt.nowMs()),
-    decision: "deny",
-    status: err.status,
-    code: err.code,
-    phases: {},
-  });
+  report(rt, summary(info, rt.nowMs(), "deny", err.status, err.code, {}, undefined));
 }
 
-function base(info: DenyInfo, time: number) {
+/** One literal with every key (absent ones undefined): one object shape, no spreads. */
+function summary(
+  info: DenyInfo,
+  time: number,
+  decision: Decision,
+  status: number,
+  code: string | undefined,
+  phases: PhaseTimes,
+  backend: string | undefined,
+): RequestSummary {
   return {
     requestId: info.requestId,
     time,
-    ...(info.agent ? { agentId: info.agent.id, agentName: info.agent.name } : {}),
+    agentId: info.agent?.id,
+    agentName: info.agent?.name,
     method: info.method ?? "",
-    ...(info.host !== undefined ? { host: info.host } : {}),
-    ...(info.route !== undefined ? { route: info.route } : {}),
+    host: info.host,
+    route: info.route,
+    backend,
+    decision,
+    status,
+    code,
+    phases,
   };
 }
 
