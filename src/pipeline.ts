@@ -26,6 +26,7 @@ import type { Runtime, RuntimeState } from "./proxy/runtime.js";
 import { streamResponse } from "./proxy/stream-response.js";
 import { resolveRequestTarget } from "./proxy/target.js";
 import { replayHoldUntilMs } from "./replay/memory.js";
+import { RequestObservation, reportRequest } from "./observe/request-observation.js";
 import type { OutboundRequest } from "./inject/injector.js";
 
 /** Where a request came from: the tunnel's authority and agent, or an absolute-form http URL. */
@@ -50,19 +51,23 @@ export async function handleRequest(
     host: scope.host,
   };
   const deadline = createDeadline(state.config.proxy.deadlineMs);
+  const obs = new RequestObservation();
   rt.inflight++;
   let cred: Credential | undefined;
   let redactor: Redactor | undefined;
   let release: AuditRecord | undefined;
   try {
-    const gate = await authorize(rt, state, scope, req, info, deadline);
+    const gate = await authorize(rt, state, scope, req, info, deadline, obs);
+    obs.attested();
     cred = await fetchCredential(state, gate.route, deadline);
+    obs.fetched();
     for (const field of gate.route.injector.requiredFields) {
       if (!cred.fields.has(field)) {
         throw new SigilError("ERR_BACKEND_FAILED", `credential has no field "${field}"`);
       }
     }
     release = await deadline.race(rt.audit.append(releaseRecord(scope, gate, cred, info)));
+    obs.released();
     const out: OutboundRequest = {
       method: info.method ?? "GET",
       path: gate.pathWithQuery,
@@ -72,7 +77,7 @@ export async function handleRequest(
     };
     gate.route.injector.apply(out, cred);
     redactor = createRedactor(credentialNeedles(cred));
-    await streamResponse(
+    const end = await streamResponse(
       rt,
       state,
       { scope, route: gate.route, out, body: gate.body ?? req, redactor },
@@ -84,8 +89,10 @@ export async function handleRequest(
         requestId: info.requestId,
       },
     );
+    obs.ended(end);
   } catch (caught) {
     const err = toSigilError(caught, "ERR_INTERNAL", "internal error");
+    obs.failed(err);
     if (!(caught instanceof SigilError)) {
       // Only the error's type: a foreign message could quote request data.
       rt.logger.log("error", "unexpected error", {
@@ -96,12 +103,13 @@ export async function handleRequest(
     if (release) {
       await writeOutcome(rt, release, info.requestId, { status: err.status, error: err.code });
     } else {
-      await recordDeny(rt, err, info);
+      await recordDeny(rt, err, info, { summarized: true });
     }
     sendError(res, err, info.requestId);
   } finally {
     deadline.clear();
     rt.inflight--;
+    reportRequest(rt, obs, info);
     redactor?.wipe();
     if (cred) {
       cred.release().catch(() => {
@@ -128,6 +136,7 @@ async function authorize(
   req: IncomingMessage,
   info: DenyInfo,
   deadline: Deadline,
+  obs: RequestObservation,
 ): Promise<GateResult> {
   const cfg = state.config;
   if (rt.stopping) {
@@ -153,6 +162,7 @@ async function authorize(
   }
   const route = match.route;
   info.route = route.id;
+  obs.routed(route.backend);
   const token = singleHeader(req, "x-sigil-attestation");
   if (token === undefined) {
     throw new SigilError(

@@ -25,6 +25,8 @@ export interface AuditWriterOptions {
   now?: () => Date;
   /** Start a new file, between batches, once the current one is at least this big (64 MiB). */
   maxFileBytes?: number;
+  /** Told how long each batch took to make durable (write + fdatasync, ms) and its size. */
+  onDurableWrite?: (ms: number, records: number) => void;
 }
 
 /** Counters for tests and metrics. */
@@ -94,6 +96,7 @@ class GroupCommitWriter implements AuditWriter {
   readonly #dir: string;
   readonly #now: () => Date;
   readonly #maxFileBytes: number;
+  readonly #onDurableWrite: (ms: number, records: number) => void;
   #segment: segments.Segment | null;
   #head: ChainHead | null;
   #queue: Pending[] = [];
@@ -107,6 +110,7 @@ class GroupCommitWriter implements AuditWriter {
     this.#dir = opts.dir;
     this.#now = opts.now ?? (() => new Date());
     this.#maxFileBytes = Math.max(1, opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
+    this.#onDurableWrite = opts.onDurableWrite ?? (() => {});
     this.#segment = segment;
     this.#head = head;
   }
@@ -173,7 +177,14 @@ class GroupCommitWriter implements AuditWriter {
       batch = accepted;
       if (accepted.length === 0) return;
       attempted = true;
+      const started = performance.now();
       await segments.writeDurably(segment, data);
+      const ms = performance.now() - started;
+      try {
+        this.#onDurableWrite(ms, records.length);
+      } catch {
+        // Observation only: a durable batch must never be failed (and cut back) by an observer.
+      }
       segment.size += data.length;
       const last = records[records.length - 1]!;
       this.#head = { seq: last.seq, hash: last.hash };

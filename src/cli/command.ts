@@ -29,6 +29,11 @@ export interface Command {
   /** Full help: usage line, option list, examples. */
   help: string;
   options: Options;
+  /**
+   * String options that may also be given bare (`--dashboard` alone), meaning the value here;
+   * node:util parseArgs has no optional values, so main.ts fills them in before parsing.
+   */
+  bareDefaults?: Readonly<Record<string, string>>;
   run(ctx: CliContext, values: Values, positionals: string[]): Promise<number>;
 }
 

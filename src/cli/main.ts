@@ -77,7 +77,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   let parsed;
   try {
     parsed = parseArgs({
-      args: rest,
+      args: fillBareDefaults(rest, command.bareDefaults ?? {}),
       options: { ...GLOBAL, ...command.options },
       strict: true,
       allowPositionals: command.path[0] === "run",
@@ -118,6 +118,19 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     err(`error: ${(e as Error)?.message?.split("\n")[0] ?? "unexpected failure"}`);
     return 1;
   }
+}
+
+/** `--flag` given without a value (last, or before another flag) gets its documented default. */
+function fillBareDefaults(args: string[], defaults: Readonly<Record<string, string>>): string[] {
+  const out: string[] = [];
+  args.forEach((arg, i) => {
+    out.push(arg);
+    const name = arg.startsWith("--") ? arg.slice(2) : "";
+    const next = args[i + 1];
+    const bare = next === undefined || next.startsWith("-");
+    if (Object.hasOwn(defaults, name) && bare) out.push(defaults[name] as string);
+  });
+  return out;
 }
 
 main(process.argv.slice(2), process.env).then(

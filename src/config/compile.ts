@@ -43,6 +43,8 @@ export interface ProxySettings {
   idleTimeoutMs: number;
   resolve: ReadonlyMap<string, ResolveTarget>;
   replayStore: string;
+  /** Dashboard listen address from the config; `start --dashboard` wins. */
+  dashboard?: string;
 }
 
 export interface RuntimeConfig {
@@ -57,6 +59,8 @@ export interface RuntimeConfig {
     { name: string; kind: BackendKind; options: Record<string, string> }
   >;
   routes: RouteTable<CompiledRoute>;
+  /** The same routes in config order, for listings (the dashboard). */
+  routeList: readonly CompiledRoute[];
 }
 
 export const DEFAULT_LISTEN = "127.0.0.1:10255";
@@ -127,12 +131,14 @@ export function compileConfig(file: ConfigFile): RuntimeConfig {
       idleTimeoutMs: p.idle_timeout_ms ?? 120_000,
       resolve: at("proxy.resolve", () => parseResolveMap(p.resolve ?? {})),
       replayStore: p.replay_store ?? "memory",
+      ...(p.dashboard !== undefined ? { dashboard: p.dashboard } : {}),
     },
     anchors,
     agents: createAgentDirectory(file.agents),
     agentsById,
     backends,
     routes: at("routes", () => compileRoutes(routes)),
+    routeList: routes,
   };
 }
 

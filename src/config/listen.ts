@@ -1,4 +1,5 @@
 /** `HOST:PORT` listen addresses, and whether one stays on this machine (spec §3). */
+import type { AddressInfo } from "node:net";
 import { SigilError } from "../errors.js";
 
 export function splitListen(listen: string): [string, number] {
@@ -11,4 +12,9 @@ export function splitListen(listen: string): [string, number] {
 
 export function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** A bound address as HOST:PORT, bracketing IPv6. */
+export function formatHostPort(a: AddressInfo): string {
+  return a.family === "IPv6" ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
 }

@@ -85,6 +85,8 @@ export const proxySchema = z
     resolve: z.record(z.string(), z.string()).optional(),
     /** "memory" (default) or a redis:// URL shared by a fleet (spec §10). */
     replay_store: z.string().optional(),
+    /** "HOST:PORT" of the read-only dashboard and /metrics; off when absent (docs/dashboard.md). */
+    dashboard: z.string().optional(),
   })
   .strict();
 

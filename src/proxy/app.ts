@@ -23,7 +23,10 @@ import { createProxyServers } from "./listener.js";
 import { startProbe, type Probe } from "../probe/setup.js";
 import { buildState, type Runtime } from "./runtime.js";
 import { VERSION } from "../version.js";
-import { isLoopback, splitListen } from "../config/listen.js";
+import { formatHostPort, isLoopback, splitListen } from "../config/listen.js";
+import { createDashboardFeeds, dashboardAddress } from "../dashboard/feeds.js";
+import { startDashboard, type RunningDashboard } from "../dashboard/server.js";
+import { guardObserver, noopObserver } from "../observe/observer.js";
 
 export interface StartOptions {
   home: HomePaths;
@@ -38,10 +41,14 @@ export interface StartOptions {
   backendCa?: readonly string[];
   /** `--replay-store`: "memory" or a redis:// / rediss:// URL; wins over the config's. */
   replayStore?: string;
+  /** `--dashboard HOST:PORT`: serve the read-only dashboard and /metrics there. */
+  dashboard?: string;
 }
 
 export interface RunningProxy {
   address: AddressInfo;
+  /** The dashboard listener, when one was asked for. */
+  dashboard?: AddressInfo;
   runtime: Runtime;
   /** Stops accepting, drains in-flight requests for at most `drainMs`, closes the audit log. */
   stop(reason: string, drainMs?: number): Promise<void>;
@@ -66,6 +73,8 @@ export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
       `refusing to listen on non-loopback ${host} without --allow-remote (agents' tokens would cross the network)`,
     );
   }
+  const dashboard = opts.dashboard ?? config.proxy.dashboard;
+  if (dashboard !== undefined) dashboardAddress(dashboard, opts.allowRemote === true);
   parseReplayStoreSpec(config.proxy.replayStore);
   const unlock = tryLock(opts.home.proxyLock);
   if (!unlock) {
@@ -78,7 +87,17 @@ export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
   try {
     const p = (probe = await startProbe(opts.home, nowMs));
     const load = () => p.compile(readFile());
-    return await run(opts, load(), host, port, nowMs, backendDeps, load, unlock, p);
+    return await run(
+      { ...opts, ...(dashboard ? { dashboard } : {}) },
+      load(),
+      host,
+      port,
+      nowMs,
+      backendDeps,
+      load,
+      unlock,
+      p,
+    );
   } catch (err) {
     await probe?.close();
     unlock();
@@ -98,7 +117,15 @@ async function run(
   probe: Probe,
 ): Promise<RunningProxy> {
   const ca = await loadCa(opts.home.caDir);
-  const audit = await openAuditWriter({ dir: opts.home.auditDir });
+  const feeds =
+    opts.dashboard !== undefined
+      ? createDashboardFeeds({ nowMs, auditHead: () => audit.head })
+      : undefined;
+  const observer = guardObserver(feeds?.observer ?? noopObserver, opts.logger);
+  const audit = await openAuditWriter({
+    dir: opts.home.auditDir,
+    onDurableWrite: (ms, records) => observer.auditWrite(ms, records),
+  });
   const state = probe.attach(
     await buildState(config, undefined, { env: opts.env, nowMs, backendDeps }),
   );
@@ -119,6 +146,7 @@ async function run(
     leaves: createLeafCache(ca),
     upstream: createUpstreamPool(),
     logger: opts.logger,
+    observer,
     nowMs,
     env: opts.env,
     inflight: 0,
@@ -132,6 +160,22 @@ async function run(
     opts.logger.log("warn", "an env backend is configured: meant for development and tests only");
   }
   const { outer, inner, registry } = createProxyServers(runtime);
+  let dashboard: RunningDashboard | undefined;
+  if (feeds && opts.dashboard !== undefined) {
+    const [dashHost, dashPort] = dashboardAddress(opts.dashboard, opts.allowRemote === true);
+    dashboard = await startDashboard(dashHost, dashPort, {
+      rt: runtime,
+      ...feeds,
+      proxyListen: () => {
+        const a = outer.address();
+        return a && typeof a === "object" ? formatHostPort(a) : "";
+      },
+      startedAt: nowMs(),
+    }).catch(async (err: unknown) => {
+      await replay.close();
+      throw err;
+    });
+  }
   outer.listen(port, host);
   await Promise.race([
     once(outer, "listening"),
@@ -143,6 +187,7 @@ async function run(
     }),
   ]).catch(async (err: unknown) => {
     await replay.close(); // a Redis client would otherwise keep reconnecting
+    await dashboard?.close();
     throw err;
   });
   const address = outer.address() as AddressInfo;
@@ -152,6 +197,7 @@ async function run(
     listen: `${address.address}:${address.port}`,
     pid: process.pid,
     configHash: config.hash,
+    ...(dashboard ? { dashboard: formatHostPort(dashboard.address) } : {}),
   });
   opts.logger.log("info", "proxy listening", {
     listen: `${address.address}:${address.port}`,
@@ -175,6 +221,7 @@ async function run(
   let stopping: Promise<void> | undefined;
   return {
     address,
+    ...(dashboard ? { dashboard: dashboard.address } : {}),
     runtime,
     stop(reason, drainMs = 10_000) {
       stopping ??= (async () => {
@@ -192,6 +239,7 @@ async function run(
         await audit.close();
         await replay.close();
         await probe.close();
+        await dashboard?.close();
         unlock();
       })();
       return stopping;

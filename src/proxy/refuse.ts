@@ -6,6 +6,7 @@
  */
 import type { Agent } from "../agents.js";
 import type { SigilError } from "../errors.js";
+import { reportRefusal } from "../observe/request-observation.js";
 import type { Runtime } from "./runtime.js";
 
 /** What is known about a request when it is refused. Never holds secrets. */
@@ -23,7 +24,17 @@ export interface DenyInfo {
 
 const DENY_WAIT_MS = 1000;
 
-export async function recordDeny(rt: Runtime, err: SigilError, info: DenyInfo): Promise<void> {
+/**
+ * Writes the `deny` record. Unless `summarized` (the pipeline reports its own, timed summary),
+ * the refusal is also reported to the observer and logged as the request's `request` line.
+ */
+export async function recordDeny(
+  rt: Runtime,
+  err: SigilError,
+  info: DenyInfo,
+  opts: { summarized?: boolean } = {},
+): Promise<void> {
+  if (!opts.summarized) reportRefusal(rt, err, info);
   const record = {
     type: "deny",
     requestId: info.requestId,

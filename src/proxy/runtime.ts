@@ -12,6 +12,7 @@ import type { RuntimeConfig } from "../config/compile.js";
 import type { UpstreamPool } from "../forward.js";
 import type { Logger } from "../log.js";
 import type { LeafCache } from "../mitm/leaf-cache.js";
+import type { ProxyObserver } from "../observe/observer.js";
 import type { ReplayStore } from "../replay/store.js";
 
 export interface RuntimeState {
@@ -30,6 +31,8 @@ export interface Runtime {
   leaves: LeafCache;
   upstream: UpstreamPool;
   logger: Logger;
+  /** Request summaries, tunnels, audit latency (metrics, dashboard); guarded, never throws. */
+  observer: ProxyObserver;
   nowMs: () => number;
   env: NodeJS.ProcessEnv;
   /** Requests between head and completion; shutdown waits for this to reach 0. */

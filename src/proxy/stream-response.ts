@@ -14,6 +14,7 @@ import type { OutboundRequest } from "../inject/injector.js";
 import type { RequestScope } from "../pipeline.js";
 import { writeOutcome } from "./outcome.js";
 import type { Deadline } from "./deadline.js";
+import type { RequestEnd } from "../observe/request-observation.js";
 import { responseHeaders } from "./headers.js";
 import type { Runtime, RuntimeState } from "./runtime.js";
 
@@ -39,7 +40,7 @@ export async function streamResponse(
   state: RuntimeState,
   p: Prepared,
   x: Exchange,
-): Promise<void> {
+): Promise<RequestEnd> {
   const started = performance.now();
   const { scope } = p;
   const override = state.config.proxy.resolve.get(`${scope.host}:${scope.port}`);
@@ -81,7 +82,7 @@ export async function streamResponse(
         error: "ERR_CLIENT_ABORTED",
         bytesIn,
       });
-      return;
+      return { status: 0, error: "ERR_CLIENT_ABORTED" };
     }
     throw err;
   } finally {
@@ -119,6 +120,7 @@ export async function streamResponse(
     ...(error ? { error } : {}),
     ...(p.redactor.masked > 0 ? { redacted: p.redactor.masked } : {}),
   });
+  return error ? { status, error } : { status };
 }
 
 /** Pipes the body; resolves with an error code when the stream failed, undefined when complete. */

@@ -83,7 +83,11 @@ export async function handleConnect(
   }
   const tls = new TLSSocket(socket, { isServer: true, secureContext: context });
   registry.open.add(socket);
-  socket.once("close", () => registry.open.delete(socket));
+  rt.observer.tunnelOpened();
+  socket.once("close", () => {
+    registry.open.delete(socket);
+    rt.observer.tunnelClosed();
+  });
   tls.on("error", () => tls.destroy());
   // A client that never completes the handshake must not hold a socket forever.
   socket.setTimeout(HANDSHAKE_TIMEOUT_MS, () => socket.destroy());

@@ -56,6 +56,8 @@ export interface HarnessOptions {
   /** Extra environment for backends (DEMO_KEY is always the canary). */
   env?: Record<string, string>;
   nowMs?: () => number;
+  /** Also serve the dashboard and /metrics on 127.0.0.1 (a free port). */
+  dashboard?: boolean;
 }
 
 /** A response plus the upstream requests recorded while it was in flight. */
@@ -129,6 +131,7 @@ export async function startHarness(opts: HarnessOptions = {}) {
       logger: { log: (level, msg, fields) => logs.push(JSON.stringify({ level, msg, ...fields })) },
       env: { DEMO_KEY: canary, ...opts.env },
       nowMs,
+      ...(opts.dashboard ? { dashboard: "127.0.0.1:0" } : {}),
     });
   let proxy: RunningProxy | undefined = await start().catch(async (err: unknown) => {
     await Promise.all([upstream.close(), rm(root, { recursive: true, force: true })]);
@@ -174,6 +177,10 @@ export async function startHarness(opts: HarnessOptions = {}) {
   return {
     get proxyPort() {
       return proxy?.address.port ?? 0;
+    },
+    /** The dashboard's port (0 when the harness runs without one). */
+    get dashboardPort() {
+      return proxy?.dashboard?.port ?? 0;
     },
     /** The Vault MITM CA (what agents trust). */
     caPem: ca.certPem,

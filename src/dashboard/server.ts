@@ -1,0 +1,142 @@
+/**
+ * The dashboard listener (node:http, in the proxy process): the page and its script and style,
+ * `/api/state` (JSON the page polls), `/metrics` (Prometheus text) and `/healthz`. Read-only and
+ * loopback by default; every response carries the headers in guard.ts.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { once } from "node:events";
+import { SigilError } from "../errors.js";
+import type { ProxyMetrics } from "../observe/metrics.js";
+import type { Runtime } from "../proxy/runtime.js";
+import { VERSION } from "../version.js";
+import type { Activity } from "./activity.js";
+import { describeConfig } from "./config-view.js";
+import { refusal, SECURITY_HEADERS } from "./guard.js";
+import { PAGE_HTML } from "./page-html.js";
+import { PAGE_SCRIPT } from "./page-script.js";
+import { PAGE_STYLE } from "./page-style.js";
+
+export interface DashboardDeps {
+  rt: Runtime;
+  activity: Activity;
+  metrics: ProxyMetrics;
+  /** The proxy listener's address, shown on the page. */
+  proxyListen: () => string;
+  startedAt: number;
+}
+
+export interface RunningDashboard {
+  address: AddressInfo;
+  close(): Promise<void>;
+}
+
+const STATIC: Record<string, { type: string; body: string }> = {
+  "/": { type: "text/html; charset=utf-8", body: PAGE_HTML },
+  "/app.js": { type: "text/javascript; charset=utf-8", body: PAGE_SCRIPT },
+  "/app.css": { type: "text/css; charset=utf-8", body: PAGE_STYLE },
+};
+
+export async function startDashboard(
+  host: string,
+  port: number,
+  deps: DashboardDeps,
+): Promise<RunningDashboard> {
+  const server: Server = createServer({
+    maxHeaderSize: 16 * 1024,
+    headersTimeout: 10_000,
+    requestTimeout: 10_000,
+    keepAliveTimeout: 5_000,
+  });
+  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    serve(req, res, (server.address() as AddressInfo).port, deps).catch(() => {
+      if (!res.headersSent) send(res, req, 500, "text/plain; charset=utf-8", "internal error\n");
+      else res.destroy();
+    });
+  });
+  server.listen(port, host);
+  await Promise.race([
+    once(server, "listening"),
+    once(server, "error").then(([err]) => {
+      throw new SigilError(
+        "ERR_IO",
+        `cannot listen on ${host}:${port} for the dashboard: ${(err as NodeJS.ErrnoException).code}`,
+      );
+    }),
+  ]);
+  return {
+    address: server.address() as AddressInfo,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
+
+async function serve(
+  req: IncomingMessage,
+  res: ServerResponse,
+  port: number,
+  deps: DashboardDeps,
+): Promise<void> {
+  const refused = refusal(req, port);
+  if (refused) {
+    if (refused.status === 405) res.setHeader("allow", "GET, HEAD");
+    send(res, req, refused.status, "text/plain; charset=utf-8", `${refused.reason}\n`);
+    return;
+  }
+  const path = (req.url ?? "/").split("?")[0] as string;
+  const page = STATIC[path];
+  if (page) return send(res, req, 200, page.type, page.body);
+  switch (path) {
+    case "/api/state":
+      return send(res, req, 200, "application/json", JSON.stringify(state(deps)));
+    case "/metrics": {
+      const { contentType, body } = await deps.metrics.scrape();
+      return send(res, req, 200, contentType, body);
+    }
+    case "/favicon.ico": // browsers ask for it; answer without a 404 in the console
+      res.writeHead(204, SECURITY_HEADERS);
+      res.end();
+      return;
+    case "/healthz":
+      return send(res, req, 200, "application/json", '{"status":"ok"}');
+    default:
+      return send(res, req, 404, "text/plain; charset=utf-8", "not found\n");
+  }
+}
+
+/** Everything the page shows, in one document. */
+export function state(deps: DashboardDeps) {
+  const { rt } = deps;
+  const head = rt.audit.head;
+  return {
+    version: VERSION,
+    startedAt: new Date(deps.startedAt).toISOString(),
+    now: new Date(rt.nowMs()).toISOString(),
+    proxyListen: deps.proxyListen(),
+    inflight: rt.inflight,
+    audit: {
+      head: head ? { seq: head.seq, hash: head.hash } : null,
+      ...rt.audit.stats(),
+    },
+    activity: deps.activity.snapshot(),
+    config: describeConfig(rt.state.config, rt.state.keyRing.status()),
+  };
+}
+
+function send(
+  res: ServerResponse,
+  req: IncomingMessage,
+  status: number,
+  type: string,
+  body: string,
+): void {
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    "content-type": type,
+    "content-length": Buffer.byteLength(body),
+  });
+  res.end(req.method === "HEAD" ? undefined : body);
+}
