@@ -39,6 +39,8 @@ export interface FaultServer {
   silent: boolean;
   /** TCP connections accepted, TLS handshakes completed, HTTP requests whose head was parsed. */
   readonly counts: { tcp: number; tls: number; tlsErrors: number; requests: number };
+  /** Destroys every open connection (kept-alive ones too), so the next request connects anew. */
+  dropConnections(): void;
   close(): Promise<void>;
 }
 
@@ -59,6 +61,7 @@ export async function startFaultServer(
     fault: () => ({ then: "pass" }),
     silent: false,
     counts,
+    dropConnections: () => sockets.forEach((s) => s.destroy()),
     close: () =>
       new Promise<void>((resolve) => {
         timers.forEach(clearTimeout);
