@@ -6,17 +6,14 @@
  * proxy serves fresh requests.
  */
 import assert from "node:assert/strict";
-import { createHash, randomUUID } from "node:crypto";
-import { appendFile, readFile } from "node:fs/promises";
+import { appendFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { AuditRecord } from "../../src/audit/record.js";
 import { listAuditFiles } from "../../src/audit/files.js";
-import { makeDevAttestation } from "../../src/dev/attest.js";
-import { loadDevKey, type DevKey } from "../../src/dev/keys.js";
-import { agentRequest, type AgentResponse } from "../helpers/agent-client.js";
 import { readAudit, sleep } from "../helpers/harness.js";
-import { AGENT_NAME, API_HOST, setupVault, type VaultFixture } from "./vault-fixture.js";
+import { createAttestedAgent, type AttestedAgent, type Sent } from "./attested-agent.js";
+import { setupVault, type VaultFixture } from "./vault-fixture.js";
 
 const WORKERS = 8;
 /**
@@ -28,20 +25,10 @@ const ROUND_CAP_MS = 8000;
 /** What a crash during a write leaves: a record cut mid-line (added by hand in round 2). */
 const TORN = '{"v":1,"seq":99999,"ts":"2026-';
 
-/** One attested request as the agent sent it, and what came back. */
-interface Sent {
-  path: string;
-  replayId: string;
-  headers: Record<string, string>;
-  /** Status received, or undefined when the connection failed (the crash). */
-  status?: number;
-}
-
 // Setup runs the CLI workflow (several processes); the crash rounds themselves stay under 45 s.
 describe("kill -9 under load, then restart", { timeout: 90_000 }, () => {
   let vault: VaultFixture;
-  let key: DevKey;
-  let ca: string;
+  let agent: AttestedAgent;
   let port = 0;
   let proxy: Awaited<ReturnType<VaultFixture["startProxy"]>>["proxy"] | undefined;
   const sent: Sent[] = [];
@@ -49,8 +36,7 @@ describe("kill -9 under load, then restart", { timeout: 90_000 }, () => {
 
   before(async () => {
     vault = await setupVault();
-    key = await loadDevKey(join(vault.dir, "dev-signer.jwk"));
-    ca = await readFile(vault.caCert, "utf8");
+    agent = await createAttestedAgent(vault);
     ({ proxy, port } = await vault.startProxy());
     const warm = mint(); // the first request pays for JWKS, the MITM leaf and a cold JIT
     assert.equal((await send(warm)).status, 200);
@@ -58,34 +44,8 @@ describe("kill -9 under load, then restart", { timeout: 90_000 }, () => {
   });
   after(() => vault?.close());
 
-  const send = (s: Sent): Promise<AgentResponse> =>
-    agentRequest({
-      proxyPort: port,
-      token: vault.agent.token,
-      host: API_HOST,
-      ca,
-      path: s.path,
-      headers: s.headers,
-      timeoutMs: 8000,
-    });
-
-  function mint(): Sent {
-    const path = `/v1/crash/${randomUUID()}`;
-    const url = `https://${API_HOST}${path}`;
-    const att = makeDevAttestation({
-      key,
-      agentName: AGENT_NAME,
-      nowMs: Date.now(),
-      method: "GET",
-      url,
-    });
-    return {
-      path,
-      // No jti in Sign's tokens: the replay id is the compact token's SHA-256 (spec §5.3).
-      replayId: `sha256:${createHash("sha256").update(att.attestation).digest("hex")}`,
-      headers: { "x-sigil-attestation": att.attestation, "x-sigil-intent": att.intent! },
-    };
-  }
+  const mint = () => agent.mint("crash");
+  const send = (s: Sent) => agent.send(port, s);
 
   /** Eight agents sending until `stop()`; each request's fate is kept in `sent`. */
   function load() {
@@ -196,7 +156,7 @@ describe("kill -9 under load, then restart", { timeout: 90_000 }, () => {
       assert.ok(reopened <= WORKERS, `${reopened} attestations were accepted again`);
       const inFlight = mine.filter((s) => s.status === undefined).length;
       t.diagnostic(
-        `sent ${mine.length}, in flight at the kill ${inFlight}, upstream received ${received.length}, claimed but unrecorded then used once ${reopened}`,
+        `sent ${mine.length}, in flight at the kill ${inFlight}, upstream received ${received.length}, in flight without any record, accepted once now ${reopened}`,
       );
 
       const fresh = mint();
