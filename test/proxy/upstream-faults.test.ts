@@ -139,6 +139,13 @@ const streamCases: [string, string, Fault, string, string][] = [
   ],
 ];
 
+/** [case, path, fault] for upstreams that fail before a response head: a 502 to the agent. */
+const headCases: [string, string, Fault][] = [
+  ["resets the connection instead of answering", "/reset-before-head", { then: "reset" }],
+  ["closes the connection without answering", "/close-before-head", { then: "close" }],
+  ["answers bytes that are not HTTP", "/garbage", { raw: "GARBAGE\r\n\r\n", then: "close" }],
+];
+
 describe("upstream faults", () => {
   let h: Harness;
   const recorders: Recorder[] = [];
@@ -151,7 +158,9 @@ describe("upstream faults", () => {
       resolve[`${host}:443`] = `127.0.0.1:${rec.port}`;
     }
     resets = await startFaultServer(pki.issue([RESET_HOST]));
-    const byPath = new Map(streamCases.map(([, path, fault]) => [path, fault]));
+    const byPath = new Map(
+      [...streamCases, ...headCases].map(([, path, fault]) => [path, fault] as const),
+    );
     resets.fault = (req) => byPath.get(req.url ?? "") ?? { then: "hang" };
     resolve[`${RESET_HOST}:443`] = `127.0.0.1:${resets.port}`;
     h = await startHarness({
@@ -199,6 +208,16 @@ describe("upstream faults", () => {
       assert.equal(outcome["status"], 502);
     });
   });
+
+  for (const [name, path] of headCases) {
+    it(`before the head: an upstream that ${name} is 502 ERR_UPSTREAM_FAILED`, async () => {
+      const res = await h.attested({ host: RESET_HOST, path });
+      const id = expectErrorResponse(res, 502, "ERR_UPSTREAM_FAILED");
+      const { outcome } = await outcomeFor(RESET_HOST, path);
+      assert.equal(outcome["requestId"], id);
+      assert.equal(outcome["error"], "ERR_UPSTREAM_FAILED");
+    });
+  }
 
   for (const [name, path, , seen, code] of streamCases) {
     it(`mid-response: ${name} reaches the agent as a failed response`, async () => {
