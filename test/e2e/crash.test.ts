@@ -25,8 +25,8 @@ const ROUND_CAP_MS = 8000;
 /** What a crash during a write leaves: a record cut mid-line (added by hand in round 2). */
 const TORN = '{"v":1,"seq":99999,"ts":"2026-';
 
-// Setup runs the CLI workflow (several processes); the crash rounds themselves stay under 45 s.
-describe("kill -9 under load, then restart", { timeout: 90_000 }, () => {
+// Setup runs the CLI workflow (several processes); the crash rounds themselves stay under 60 s.
+describe("kill -9 under load, then restart", { timeout: 120_000 }, () => {
   let vault: VaultFixture;
   let agent: AttestedAgent;
   let port = 0;
@@ -162,7 +162,7 @@ describe("kill -9 under load, then restart", { timeout: 90_000 }, () => {
       const fresh = mint();
       sent.push(fresh);
       assert.equal((await send(fresh)).status, 200, "the restarted proxy serves fresh requests");
-      assert.ok(Date.now() - started < 45_000, `crash rounds took ${Date.now() - started} ms`);
+      assert.ok(Date.now() - started < 60_000, `crash rounds took ${Date.now() - started} ms`);
     });
   });
 
