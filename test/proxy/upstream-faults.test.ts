@@ -4,9 +4,13 @@
  * the agent a visibly broken response (never a clean, complete one) and an `outcome` with a code.
  */
 import assert from "node:assert/strict";
-import type { AddressInfo } from "node:net";
+import {
+  createServer as createNetServer,
+  type AddressInfo,
+  type Server as NetServer,
+} from "node:net";
 import { after, before, describe, it } from "node:test";
-import { createServer as createTlsServer, type Server } from "node:tls";
+import { TLSSocket } from "node:tls";
 import type { AuditRecord } from "../../src/audit/record.js";
 import { startFaultServer, type Fault, type FaultServer } from "../helpers/fault-server.js";
 import { expectErrorResponse, startHarness, type Harness } from "../helpers/harness.js";
@@ -17,29 +21,32 @@ const IDLE_MS = 1000;
 const pki = createTestPki();
 const now = Date.now();
 
-/** A TLS server that counts handshakes and every application byte it decrypts, then answers. */
+/**
+ * A raw TLS server that counts every application byte it decrypts and answers a request head with
+ * a tiny 200 — or, with `resetAfter`, resets the TCP connection once that many bytes arrived.
+ */
 interface Recorder {
-  server: Server;
+  server: NetServer;
   port: number;
-  handshakes: number;
   decrypted: number;
 }
 
-async function startRecorder(leaf: TestLeaf): Promise<Recorder> {
-  const rec = { handshakes: 0, decrypted: 0 } as Recorder;
-  rec.server = createTlsServer({ key: leaf.keyPem, cert: leaf.certPem }, (socket) => {
-    rec.handshakes++;
+async function startRecorder(leaf: TestLeaf, resetAfter = Infinity): Promise<Recorder> {
+  const rec = { decrypted: 0 } as Recorder;
+  rec.server = createNetServer((raw) => {
+    raw.on("error", () => {});
+    const socket = new TLSSocket(raw, { isServer: true, key: leaf.keyPem, cert: leaf.certPem });
     let text = "";
     socket.on("error", () => {});
     socket.on("data", (d: Buffer) => {
       rec.decrypted += d.length;
+      if (rec.decrypted >= resetAfter) return void raw.resetAndDestroy();
       text += d.toString("latin1");
-      if (text.includes("\r\n\r\n")) {
+      if (resetAfter === Infinity && text.includes("\r\n\r\n")) {
         socket.end("HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok");
       }
     });
   });
-  rec.server.on("tlsClientError", () => {});
   await new Promise<void>((resolve) => rec.server.listen(0, "127.0.0.1", resolve));
   rec.port = (rec.server.address() as AddressInfo).port;
   return rec;
@@ -92,6 +99,7 @@ const tlsCases: [string, string, TestLeaf, RegExp | null][] = [
 ];
 
 const RESET_HOST = "reset.example.test";
+const UPLOAD_HOST = "upload.example.test";
 const head = (headers: string) => `HTTP/1.1 200 OK\r\n${headers}\r\n\r\n`;
 const chunk = (text: string) => `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`;
 const SSE = "content-type: text/event-stream\r\ntransfer-encoding: chunked";
@@ -157,6 +165,9 @@ describe("upstream faults", () => {
       recorders.push(rec);
       resolve[`${host}:443`] = `127.0.0.1:${rec.port}`;
     }
+    const upload = await startRecorder(pki.issue([UPLOAD_HOST]), 64 * 1024);
+    recorders.push(upload);
+    resolve[`${UPLOAD_HOST}:443`] = `127.0.0.1:${upload.port}`;
     resets = await startFaultServer(pki.issue([RESET_HOST]));
     const byPath = new Map(
       [...streamCases, ...headCases].map(([, path, fault]) => [path, fault] as const),
@@ -169,6 +180,7 @@ describe("upstream faults", () => {
       routes: [
         ...tlsCases.map(([, host]) => ({ host, path: "/*" })),
         { host: RESET_HOST, path: "/*" },
+        { host: UPLOAD_HOST, path: "/*", methods: ["POST"] },
       ],
       resolve,
     });
@@ -207,6 +219,16 @@ describe("upstream faults", () => {
       assert.equal(outcome["error"], "ERR_UPSTREAM_FAILED");
       assert.equal(outcome["status"], 502);
     });
+  });
+
+  it("before the head: an upstream that resets while the agent still uploads is 502", async () => {
+    const body = Buffer.alloc(4 << 20, 0x61);
+    const res = await h.attested({ method: "POST", host: UPLOAD_HOST, path: "/upload", body });
+    const id = expectErrorResponse(res, 502, "ERR_UPSTREAM_FAILED");
+    assert.equal(res.headers["connection"], "close", "the unread rest of the body is not parsed");
+    const { outcome } = await outcomeFor(UPLOAD_HOST, "/upload");
+    assert.equal(outcome["requestId"], id);
+    assert.equal(outcome["error"], "ERR_UPSTREAM_FAILED");
   });
 
   for (const [name, path] of headCases) {
