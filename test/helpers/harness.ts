@@ -4,7 +4,7 @@
  * drive every refusal and read back the audit records, captured logs and files it left behind.
  */
 import assert from "node:assert/strict";
-import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,7 +15,7 @@ import { resolveHome } from "../../src/config/home.js";
 import type { BackendEntry, ConfigFile, RouteEntry } from "../../src/config/schema.js";
 import { readConfigFile, writeConfigFile } from "../../src/config/store.js";
 import { makeDevAttestation } from "../../src/dev/attest.js";
-import { devKeyInfo, type DevKey } from "../../src/dev/keys.js";
+import { devKeyInfo } from "../../src/dev/keys.js";
 import { createCa, writeCa } from "../../src/mitm/ca.js";
 import { startProxy, type RunningProxy } from "../../src/proxy/app.js";
 import {
@@ -24,7 +24,8 @@ import {
   type AgentResponse,
   type TunnelOptions,
 } from "./agent-client.js";
-import { attestationClaims, signToken, type TestKey } from "./tokens.js";
+import type { TestPki } from "./pki.js";
+import { attestationClaims, makeDualKey, signToken } from "./tokens.js";
 import { startUpstream, type RecordedRequest } from "./upstream.js";
 
 export const API_HOST = "api.example.test";
@@ -58,6 +59,11 @@ export interface HarnessOptions {
   nowMs?: () => number;
   /** Also serve the dashboard and /metrics on 127.0.0.1 (a free port). */
   dashboard?: boolean;
+  /** Issues the upstream's certificate (default: a fresh PKI), e.g. to mint more leaves under it. */
+  upstreamPki?: TestPki;
+  /** Extra `--resolve` entries (backend endpoints, extra upstreams) and backend trust roots. */
+  resolve?: Record<string, string>;
+  backendCa?: string[];
 }
 
 /** A response plus the upstream requests recorded while it was in flight. */
@@ -80,12 +86,12 @@ export async function startHarness(opts: HarnessOptions = {}) {
   const home = resolveHome(root, {});
   const nowMs = opts.nowMs ?? Date.now;
   const canary = `canary-${randomBytes(16).toString("hex")}`;
-  const upstream = await startUpstream();
+  const upstream = await startUpstream(opts.upstreamPki ? { pki: opts.upstreamPki } : {});
   const upstreamCaFile = join(root, "upstream-ca.pem");
   await writeFile(upstreamCaFile, upstream.caPem);
   const ca = createCa();
   await writeCa(home.caDir, ca);
-  const { dev, test } = makeKey();
+  const { dev, test } = makeDualKey("harness");
   const { fingerprint, publicJwk } = devKeyInfo(dev);
   const anchor = { kid: dev.kid, fingerprint, issuers: ["sigil-core"], audience: "sigil-sign" };
 
@@ -122,6 +128,7 @@ export async function startHarness(opts: HarnessOptions = {}) {
 
   const resolve: Record<string, string> = {};
   for (const r of routes) resolve[`${r.host ?? API_HOST}:443`] = `127.0.0.1:${upstream.port}`;
+  Object.assign(resolve, opts.resolve);
   const logs: string[] = [];
   const start = () =>
     startProxy({
@@ -132,6 +139,7 @@ export async function startHarness(opts: HarnessOptions = {}) {
       env: { DEMO_KEY: canary, ...opts.env },
       nowMs,
       ...(opts.dashboard ? { dashboard: "127.0.0.1:0" } : {}),
+      ...(opts.backendCa ? { backendCa: opts.backendCa } : {}),
     });
   let proxy: RunningProxy | undefined = await start().catch(async (err: unknown) => {
     await Promise.all([upstream.close(), rm(root, { recursive: true, force: true })]);
@@ -281,17 +289,6 @@ export async function readAudit(dir: string): Promise<AuditRecord[]> {
     }
   }
   return out;
-}
-
-/** One Ed25519 key seen both as the product's DevKey and as the test helpers' TestKey. */
-function makeKey(): { dev: DevKey; test: TestKey } {
-  const { privateKey, publicKey } = generateKeyPairSync("ed25519");
-  const { x, d } = privateKey.export({ format: "jwk" }) as { x: string; d: string };
-  const kid = `harness-${randomBytes(4).toString("hex")}`;
-  return {
-    dev: { kid, privateKey, jwk: { kty: "OKP", crv: "Ed25519", x, d, kid } },
-    test: { kid, privateKey, publicKey, publicJwk: { kty: "OKP", crv: "Ed25519", x, kid } },
-  };
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -2,7 +2,7 @@
  * A throwaway PKI for fake upstreams, deliberately separate from Vault's MITM CA so tests can tell
  * "verified against the upstream's CA" apart from "trusted Vault's own CA".
  */
-import { generateKeyPairSync } from "node:crypto";
+import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { isIP } from "node:net";
 import { createCertificate, randomSerial } from "../../src/mitm/x509.js";
 
@@ -43,23 +43,36 @@ export function createTestPki(name = "Sigil Test Upstream CA"): TestPki {
   });
   return {
     caPem,
-    issue(hosts, options = {}) {
-      const leaf = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
-      const issuedAt = Date.now();
-      const certPem = createCertificate({
-        serial: randomSerial(),
-        subject: { commonName: hosts[0] ?? "leaf" },
-        issuer: caName,
-        notBefore: options.notBefore ?? new Date(issuedAt - HOUR_MS),
-        notAfter: options.notAfter ?? new Date(issuedAt + 24 * HOUR_MS),
-        publicKey: leaf.publicKey,
-        signingKey: ca.privateKey,
-        isCa: false,
-        dnsNames: hosts.filter((host) => isIP(host) === 0),
-        ipAddresses: hosts.filter((host) => isIP(host) !== 0),
-      });
-      const keyPem = leaf.privateKey.export({ type: "pkcs8", format: "pem" }).toString();
-      return { certPem, keyPem };
-    },
+    issue: (hosts, options = {}) => mintLeaf(hosts, { name: caName, key: ca.privateKey }, options),
   };
+}
+
+/** A leaf that signs itself (no CA): what a misconfigured or impostor server presents. */
+export function createSelfSignedLeaf(hosts: string[]): TestLeaf {
+  return mintLeaf(hosts, "self", {});
+}
+
+/** A leaf for `hosts`, signed by `issuer` or by its own key. */
+function mintLeaf(
+  hosts: string[],
+  issuer: { name: { commonName: string; organization?: string }; key: KeyObject } | "self",
+  options: IssueOptions,
+): TestLeaf {
+  const leaf = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+  const issuedAt = Date.now();
+  const subject = { commonName: hosts[0] ?? "leaf" };
+  const certPem = createCertificate({
+    serial: randomSerial(),
+    subject,
+    issuer: issuer === "self" ? subject : issuer.name,
+    notBefore: options.notBefore ?? new Date(issuedAt - HOUR_MS),
+    notAfter: options.notAfter ?? new Date(issuedAt + 24 * HOUR_MS),
+    publicKey: leaf.publicKey,
+    signingKey: issuer === "self" ? leaf.privateKey : issuer.key,
+    isCa: false,
+    dnsNames: hosts.filter((host) => isIP(host) === 0),
+    ipAddresses: hosts.filter((host) => isIP(host) !== 0),
+  });
+  const keyPem = leaf.privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+  return { certPem, keyPem };
 }

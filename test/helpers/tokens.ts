@@ -8,6 +8,7 @@ import {
   createHmac,
   createPublicKey,
   generateKeyPairSync,
+  randomBytes,
   sign,
   type KeyObject,
 } from "node:crypto";
@@ -16,6 +17,7 @@ import { CompactSign } from "jose";
 import type { AnchorConfig } from "../../src/attestation/anchor.js";
 import type { AnchoredKey, KeyLookup } from "../../src/attestation/keys.js";
 import { verifyAttestation, type VerifyContext } from "../../src/attestation/verify.js";
+import type { DevKey } from "../../src/dev/keys.js";
 import { SigilError } from "../../src/errors.js";
 
 /** An Ed25519 key pair with its public JWK. */
@@ -164,4 +166,15 @@ export function assertRefusals(cases: RefusalCase[], ctx: VerifyContext): void {
       );
     });
   }
+}
+
+/** One Ed25519 key seen both as the product's DevKey and as the test helpers' TestKey. */
+export function makeDualKey(prefix: string): { dev: DevKey; test: TestKey } {
+  const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+  const { x, d } = privateKey.export({ format: "jwk" }) as { x: string; d: string };
+  const kid = `${prefix}-${randomBytes(4).toString("hex")}`;
+  return {
+    dev: { kid, privateKey, jwk: { kty: "OKP", crv: "Ed25519", x, d, kid } },
+    test: { kid, privateKey, publicKey, publicJwk: { kty: "OKP", crv: "Ed25519", x, kid } },
+  };
 }
