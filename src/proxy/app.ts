@@ -123,7 +123,7 @@ async function run(
   if ([...config.backends.values()].some((b) => b.kind === "env")) {
     opts.logger.log("warn", "an env backend is configured: meant for development and tests only");
   }
-  const { outer, inner, registry } = createProxyServers(runtime);
+  const { outer, inner, registry, sessions } = createProxyServers(runtime);
   outer.listen(port, host);
   await Promise.race([
     once(outer, "listening"),
@@ -172,6 +172,7 @@ async function run(
         runtime.stopping = true;
         outer.close();
         inner.closeIdleConnections();
+        for (const s of sessions) s.close("ERR_SHUTTING_DOWN");
         const until = Date.now() + drainMs;
         while (runtime.inflight > 0 && Date.now() < until) await sleep(20);
         for (const s of registry.open) s.destroy();

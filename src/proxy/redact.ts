@@ -17,6 +17,11 @@ export interface Redactor {
   headers(raw: readonly string[]): string[];
   /** A stream filter masking credential bytes in the body. */
   body(): Transform;
+  /**
+   * Masks every whole occurrence in `buf` in place and returns how many trailing bytes could still
+   * be the start of one: a streaming caller holds those back until more bytes arrive.
+   */
+  scan(buf: Buffer): number;
   /** Zeroes the redactor's own copies of the credential bytes. */
   wipe(): void;
   /** Number of occurrences masked so far (for the outcome record). */
@@ -68,7 +73,14 @@ export function createRedactor(needles: Buffer[]): Redactor {
     return 0;
   }
 
+  function scan(buf: Buffer): number {
+    if (needles.length === 0) return 0;
+    maskAll(buf);
+    return pendingTail(buf);
+  }
+
   return {
+    scan,
     get masked() {
       return masked;
     },
@@ -88,8 +100,7 @@ export function createRedactor(needles: Buffer[]): Redactor {
         transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback) {
           if (needles.length === 0) return done(null, chunk);
           const buf = carry.length ? Buffer.concat([carry, chunk]) : Buffer.from(chunk);
-          maskAll(buf);
-          const hold = pendingTail(buf);
+          const hold = scan(buf);
           carry = Buffer.from(buf.subarray(buf.length - hold));
           const out = buf.subarray(0, buf.length - hold);
           done(null, out.length ? out : undefined);

@@ -1,0 +1,160 @@
+/**
+ * WebSocket upgrades on routed hosts: the handshake passes the same gate as any request
+ * (pipeline.ts: attestation, replay, backend, durable `release`, injection), goes upstream over
+ * verified TLS with extensions stripped (frames must stay readable for redaction), and on 101 the
+ * session relays frames both ways. The deadline covers the handshake only; the session ends with
+ * one `outcome` record. The credential is released as soon as the handshake is on the wire.
+ */
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { SigilError } from "../errors.js";
+import { prepareOutbound, type RequestScope } from "../pipeline.js";
+import { recordFailure, releaseHeld, type Held } from "./held.js";
+import { createDeadline } from "./deadline.js";
+import { outboundHeaders } from "./headers.js";
+import { writeOutcome } from "./outcome.js";
+import { createRedactor, credentialNeedles, type Redactor } from "./redact.js";
+import type { DenyInfo } from "./refuse.js";
+import { writeRawError } from "./respond.js";
+import type { Runtime } from "./runtime.js";
+import { upstreamTarget } from "./upstream-target.js";
+import { relayAnswer, switchingHead } from "./websocket-answer.js";
+import { runSession, type SessionRegistry } from "./websocket-session.js";
+
+/** True for an RFC 6455 opening handshake (GET with `Upgrade: websocket`). */
+export function isWebSocketUpgrade(req: IncomingMessage): boolean {
+  const tokens = String(req.headers["upgrade"] ?? "")
+    .toLowerCase()
+    .split(",");
+  return req.method === "GET" && tokens.some((t) => t.trim() === "websocket");
+}
+
+export async function handleUpgrade(
+  rt: Runtime,
+  scope: RequestScope,
+  req: IncomingMessage,
+  agent: Duplex,
+  head: Buffer,
+  sessions: SessionRegistry,
+): Promise<void> {
+  const state = rt.state;
+  const started = performance.now();
+  const info: DenyInfo = {
+    requestId: randomUUID(),
+    agent: scope.agent,
+    method: req.method ?? "",
+    host: scope.host,
+  };
+  const { requestId } = info;
+  // Early frames wait in the socket until the session starts; errors end it, never the process.
+  agent.pause();
+  if (head.length > 0) agent.unshift(head);
+  agent.on("error", () => agent.destroy());
+  const deadline = createDeadline(state.config.proxy.deadlineMs);
+  const abort = new AbortController();
+  const onDeadline = () => abort.abort(deadline.signal.reason);
+  const onAgentGone = () => abort.abort(new SigilError("ERR_UPSTREAM_FAILED", "agent went away"));
+  deadline.signal.addEventListener("abort", onDeadline, { once: true });
+  agent.once("close", onAgentGone);
+  rt.inflight++;
+  const held: Held = {};
+  let redactor: Redactor | undefined;
+  try {
+    const headers = handshakeHeaders(req.rawHeaders);
+    const { gate, out } = await prepareOutbound(
+      rt,
+      state,
+      scope,
+      req,
+      info,
+      deadline,
+      held,
+      headers,
+    );
+    const release = held.release!;
+    redactor = createRedactor(credentialNeedles(held.cred!));
+    const target = upstreamTarget(state, scope, gate.route);
+    const answer = await deadline.race(rt.upstream.upgrade(target, out, abort.signal));
+    // The handshake carried the credential; the session itself never needs it again.
+    releaseHeld(rt, held, requestId);
+    deadline.clear();
+    deadline.signal.removeEventListener("abort", onDeadline);
+    agent.off("close", onAgentGone);
+    const idleMs = state.config.proxy.idleTimeoutMs;
+    if (!answer.upgraded) {
+      const status = answer.res.statusCode ?? 502;
+      let relay: Promise<number>;
+      try {
+        relay = relayAnswer(answer.res, agent, redactor, idleMs);
+      } catch (err) {
+        answer.res.destroy();
+        throw err;
+      }
+      const ended = await relay.then(
+        (bytesOut) => ({ bytesOut }),
+        () => ({ error: "ERR_UPSTREAM_FAILED" }),
+      );
+      await writeOutcome(rt, release, requestId, {
+        status,
+        ...ended,
+        ...timing(started, redactor),
+      });
+      return;
+    }
+    const upstream = answer.socket;
+    upstream.on("error", () => upstream.destroy());
+    let switching: string;
+    try {
+      if (rt.stopping) {
+        throw new SigilError("ERR_SHUTTING_DOWN", "the proxy is shutting down; retry later");
+      }
+      switching = switchingHead(answer.res, redactor);
+    } catch (err) {
+      upstream.destroy();
+      throw err;
+    }
+    agent.write(switching);
+    const end = await runSession(
+      { agent, upstream, upstreamHead: answer.head },
+      redactor,
+      idleMs,
+      sessions,
+    );
+    await writeOutcome(rt, release, requestId, {
+      status: 101,
+      ...end,
+      ...timing(started, redactor),
+    });
+  } catch (caught) {
+    if (held.release && agent.destroyed) {
+      await writeOutcome(rt, held.release, requestId, { status: 0, error: "ERR_CLIENT_ABORTED" });
+    } else {
+      writeRawError(agent, await recordFailure(rt, caught, info, held), requestId);
+    }
+  } finally {
+    deadline.clear();
+    deadline.signal.removeEventListener("abort", onDeadline);
+    agent.off("close", onAgentGone);
+    rt.inflight--;
+    redactor?.wipe();
+    releaseHeld(rt, held, requestId);
+  }
+}
+
+/**
+ * The agent's headers for the upstream handshake: the usual hygiene, then Connection/Upgrade put
+ * back and Sec-WebSocket-Extensions dropped (no permessage-deflate: frames must stay readable).
+ */
+function handshakeHeaders(raw: readonly string[]): Record<string, string | string[]> {
+  const headers = outboundHeaders(raw);
+  delete headers["sec-websocket-extensions"];
+  return { ...headers, connection: "Upgrade", upgrade: "websocket" };
+}
+
+function timing(started: number, redactor: Redactor) {
+  return {
+    durationMs: Math.round(performance.now() - started),
+    ...(redactor.masked > 0 ? { redacted: redactor.masked } : {}),
+  };
+}
