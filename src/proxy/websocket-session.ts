@@ -82,10 +82,14 @@ export function runSession(
     agent.on("error", () => end("ERR_CLIENT_ABORTED"));
     upstream.on("error", () => end("ERR_UPSTREAM_FAILED"));
     frames.stream.on("error", () => end("ERR_UPSTREAM_FAILED"));
-    // A TCP close without a Close frame first is an abnormal closure (RFC 6455 §7.1.5, 1006).
-    upstream.on("end", () => {
-      if (!frames.closeSeen) error ??= "ERR_UPSTREAM_FAILED";
-    });
+    // Whichever side drops the connection before the upstream's Close frame ended the session
+    // abnormally (RFC 6455 §7.1.5, code 1006); the first one to do so is blamed.
+    const dropped = (code: string) => () => {
+      if (!frames.closeSeen) error ??= code;
+    };
+    agent.once("end", dropped("ERR_CLIENT_ABORTED"));
+    agent.once("close", dropped("ERR_CLIENT_ABORTED"));
+    upstream.once("end", dropped("ERR_UPSTREAM_FAILED"));
     agent.once("close", () => closed(upstream));
     upstream.once("close", () => closed(agent));
 
