@@ -19,9 +19,10 @@ export interface Redactor {
   body(): Transform;
   /**
    * Masks every whole occurrence in `buf` in place and returns how many trailing bytes could still
-   * be the start of one: a streaming caller holds those back until more bytes arrive.
+   * be the start of one: a streaming caller holds those back until more bytes arrive. With `final`
+   * (nothing more will follow) that tail is not looked for and 0 is returned.
    */
-  scan(buf: Buffer): number;
+  scan(buf: Buffer, final?: boolean): number;
   /** Zeroes the redactor's own copies of the credential bytes. */
   wipe(): void;
   /** Number of occurrences masked so far (for the outcome record). */
@@ -73,10 +74,10 @@ export function createRedactor(needles: Buffer[]): Redactor {
     return 0;
   }
 
-  function scan(buf: Buffer): number {
+  function scan(buf: Buffer, final = false): number {
     if (needles.length === 0) return 0;
     maskAll(buf);
-    return pendingTail(buf);
+    return final ? 0 : pendingTail(buf);
   }
 
   return {

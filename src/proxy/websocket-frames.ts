@@ -32,7 +32,7 @@ interface Frame {
 }
 
 export function createFrameRedactor(redactor: Redactor): FrameRedactor {
-  let header = Buffer.alloc(0);
+  let header: Buffer = Buffer.alloc(0);
   let frame: Frame | undefined;
   let control: Buffer[] = [];
   let inMessage = false;
@@ -44,12 +44,13 @@ export function createFrameRedactor(redactor: Redactor): FrameRedactor {
   function settle(final: boolean): void {
     const payload = pending.filter((s) => s.payload);
     let hold = 0;
-    if (payload.length > 0) {
+    if (payload.length === 1) {
+      hold = redactor.scan((payload[0] as Segment).buf, final);
+    } else if (payload.length > 1) {
       const joined = Buffer.concat(payload.map((s) => s.buf));
-      hold = redactor.scan(joined);
+      hold = redactor.scan(joined, final);
       let at = 0;
       for (const s of payload) at += joined.copy(s.buf, 0, at, at + s.buf.length);
-      if (final) hold = 0;
     }
     // The held tail is the last `hold` payload bytes; everything after its start waits too.
     for (let i = pending.length - 1, left = hold; i >= 0 && left > 0; i--) {
@@ -106,7 +107,7 @@ export function createFrameRedactor(redactor: Redactor): FrameRedactor {
     if (f.opcode >= CLOSE) {
       const [head, ...body] = control;
       const payload = Buffer.concat(body);
-      redactor.scan(payload);
+      redactor.scan(payload, true);
       pending.push({ buf: Buffer.concat([head as Buffer, payload]), payload: false });
       control = [];
       settle(false);
@@ -121,7 +122,8 @@ export function createFrameRedactor(redactor: Redactor): FrameRedactor {
     while (at < chunk.length || (frame && frame.remaining === 0)) {
       if (!frame) {
         const take = Math.min(chunk.length - at, 14 - header.length);
-        header = Buffer.concat([header, chunk.subarray(at, at + take)]);
+        const piece = chunk.subarray(at, at + take);
+        header = header.length === 0 ? piece : Buffer.concat([header, piece]);
         const f = startFrame();
         if (!f) {
           at += take;

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import type { Duplex } from "node:stream";
-import { parseHead, withTimeout } from "./agent-client.js";
+import { parseHead, withTimeout, type AgentResponse } from "./agent-client.js";
 import { createFrameParser, encodeFrame, type Frame, type FrameSpec } from "./ws-frames.js";
 
 export interface WsHandshake {
@@ -31,6 +31,11 @@ export interface WsConnection {
   /** Resolves when the socket has closed, with every byte after the head (a non-101 body). */
   closed(timeoutMs?: number): Promise<Buffer>;
   destroy(): void;
+}
+
+/** A refused handshake as an AgentResponse (body read until close), for `expectErrorResponse`. */
+export async function asResponse(ws: WsConnection, connectStatus = 200): Promise<AgentResponse> {
+  return { connectStatus, status: ws.status, headers: ws.headers, body: await ws.closed() };
 }
 
 export async function openWebSocket(

@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { basicAuth, connectTcp, openTunnel } from "../helpers/agent-client.js";
 import { API_HOST, expectErrorResponse, startHarness, type Harness } from "../helpers/harness.js";
 import { startPlainUpstream, type PlainUpstream } from "../helpers/upstream.js";
-import { openWebSocket, type WsConnection } from "../helpers/ws-client.js";
+import { asResponse, openWebSocket, type WsConnection } from "../helpers/ws-client.js";
 import { OP } from "../helpers/ws-frames.js";
 import { WS_PATHS } from "../helpers/ws-upstream.js";
 
@@ -76,12 +76,7 @@ describe("WebSocket session lifetime", () => {
   it("refuses an absolute-form ws:// handshake when the route does not allow plaintext", async () => {
     const before = plain.requests.length;
     const ws = await onListener(WS_PATHS.echo);
-    const res = {
-      connectStatus: 0,
-      status: ws.status,
-      headers: ws.headers,
-      body: await ws.closed(),
-    };
+    const res = await asResponse(ws, 0);
     const requestId = expectErrorResponse(res, 403, "ERR_PLAINTEXT_REFUSED");
     assert.equal(plain.requests.length, before);
     await h.waitForAudit((r) => r.type === "deny" && r["requestId"] === requestId);

@@ -9,7 +9,7 @@ import { after, before, describe, it } from "node:test";
 import type { AuditRecord } from "../../src/audit/record.js";
 import { openTunnel } from "../helpers/agent-client.js";
 import { API_HOST, expectErrorResponse, startHarness, type Harness } from "../helpers/harness.js";
-import { openWebSocket, type WsConnection } from "../helpers/ws-client.js";
+import { asResponse, openWebSocket, type WsConnection } from "../helpers/ws-client.js";
 import { acceptKey, OP } from "../helpers/ws-frames.js";
 import { WS_PATHS } from "../helpers/ws-upstream.js";
 
@@ -165,12 +165,7 @@ describe("WebSocket upgrades", () => {
       const headers = await headersFor(WS_PATHS.echo);
       const before = { requests: h.upstream.requests.length, conns: h.upstream.connections };
       const ws = await connect(WS_PATHS.echo, headers);
-      const res = {
-        connectStatus: 200,
-        status: ws.status,
-        headers: ws.headers,
-        body: await ws.closed(),
-      };
+      const res = await asResponse(ws);
       const requestId = expectErrorResponse(res, 403, code);
       assert.equal(h.upstream.requests.length, before.requests, "the upstream saw nothing");
       assert.equal(h.upstream.connections, before.conns, "no upstream connection");
@@ -197,12 +192,7 @@ describe("WebSocket upgrades", () => {
   for (const [name, path] of failures) {
     it(`answers 502 ERR_UPSTREAM_FAILED for ${name}, with an outcome`, async () => {
       const ws = await connect(path, attested(path));
-      const res = {
-        connectStatus: 200,
-        status: ws.status,
-        headers: ws.headers,
-        body: await ws.closed(),
-      };
+      const res = await asResponse(ws);
       const requestId = expectErrorResponse(res, 502, "ERR_UPSTREAM_FAILED");
       const outcome = await outcomeOf(requestId);
       assert.equal(outcome["error"], "ERR_UPSTREAM_FAILED");
