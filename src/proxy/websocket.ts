@@ -11,6 +11,7 @@ import type { Duplex } from "node:stream";
 import { SigilError } from "../errors.js";
 import { prepareOutbound, type RequestScope } from "../pipeline.js";
 import { recordFailure, releaseHeld, type Held } from "./held.js";
+import type { UpgradeAnswer } from "../forward.js";
 import { createDeadline } from "./deadline.js";
 import { outboundHeaders } from "./headers.js";
 import { writeOutcome } from "./outcome.js";
@@ -81,51 +82,8 @@ export async function handleUpgrade(
     deadline.clear();
     deadline.signal.removeEventListener("abort", onDeadline);
     agent.off("close", onAgentGone);
-    const idleMs = state.config.proxy.idleTimeoutMs;
-    if (!answer.upgraded) {
-      const status = answer.res.statusCode ?? 502;
-      let relay: Promise<number>;
-      try {
-        relay = relayAnswer(answer.res, agent, redactor, idleMs);
-      } catch (err) {
-        answer.res.destroy();
-        throw err;
-      }
-      const ended = await relay.then(
-        (bytesOut) => ({ bytesOut }),
-        () => ({ error: "ERR_UPSTREAM_FAILED" }),
-      );
-      await writeOutcome(rt, release, requestId, {
-        status,
-        ...ended,
-        ...timing(started, redactor),
-      });
-      return;
-    }
-    const upstream = answer.socket;
-    upstream.on("error", () => upstream.destroy());
-    let switching: string;
-    try {
-      if (rt.stopping) {
-        throw new SigilError("ERR_SHUTTING_DOWN", "the proxy is shutting down; retry later");
-      }
-      switching = switchingHead(answer.res, redactor);
-    } catch (err) {
-      upstream.destroy();
-      throw err;
-    }
-    agent.write(switching);
-    const end = await runSession(
-      { agent, upstream, upstreamHead: answer.head },
-      redactor,
-      idleMs,
-      sessions,
-    );
-    await writeOutcome(rt, release, requestId, {
-      status: 101,
-      ...end,
-      ...timing(started, redactor),
-    });
+    const ended = await relay(rt, answer, agent, redactor, sessions);
+    await writeOutcome(rt, release, requestId, { ...ended, ...timing(started, redactor) });
   } catch (caught) {
     if (held.release && agent.destroyed) {
       await writeOutcome(rt, held.release, requestId, { status: 0, error: "ERR_CLIENT_ABORTED" });
@@ -140,6 +98,53 @@ export async function handleUpgrade(
     redactor?.wipe();
     releaseHeld(rt, held, requestId);
   }
+}
+
+/**
+ * Relays the upstream's answer: a refusal as a response, a 101 as the session. Resolves with the
+ * outcome's status, bytes and error; throws (before anything reached the agent) when the answer
+ * cannot be relayed safely.
+ */
+async function relay(
+  rt: Runtime,
+  answer: UpgradeAnswer,
+  agent: Duplex,
+  redactor: Redactor,
+  sessions: SessionRegistry,
+): Promise<{ status: number; bytesIn?: number; bytesOut?: number; error?: string }> {
+  const idleMs = rt.state.config.proxy.idleTimeoutMs;
+  if (!answer.upgraded) {
+    const status = answer.res.statusCode ?? 502;
+    let sent: Promise<number>;
+    try {
+      sent = relayAnswer(answer.res, agent, redactor, idleMs);
+    } catch (err) {
+      answer.res.destroy();
+      throw err;
+    }
+    return sent.then(
+      (bytesOut) => ({ status, bytesOut }),
+      () => ({ status, error: "ERR_UPSTREAM_FAILED" }),
+    );
+  }
+  const upstream = answer.socket;
+  upstream.on("error", () => upstream.destroy());
+  try {
+    if (rt.stopping) {
+      throw new SigilError("ERR_SHUTTING_DOWN", "the proxy is shutting down; retry later");
+    }
+    agent.write(switchingHead(answer.res, redactor));
+  } catch (err) {
+    upstream.destroy();
+    throw err;
+  }
+  const end = await runSession(
+    { agent, upstream, upstreamHead: answer.head },
+    redactor,
+    idleMs,
+    sessions,
+  );
+  return { status: 101, ...end };
 }
 
 /**
