@@ -46,8 +46,7 @@ export function encodeFrame(f: FrameSpec): Buffer {
   }
   if (!f.mask) return Buffer.concat([head, payload]);
   const key = randomBytes(4);
-  const body = Buffer.from(payload.map((b, i) => b ^ (key[i % 4] as number)));
-  return Buffer.concat([head, key, body]);
+  return Buffer.concat([head, key, xorMask(payload, key)]);
 }
 
 /** Parses frames out of a byte stream fed in arbitrary pieces. */
@@ -78,15 +77,20 @@ export function createFrameParser(): { push(chunk: Buffer): Frame[] } {
         if (masked) at += 4;
         if (buf.length < at + length) break;
         const raw = buf.subarray(at, at + length);
-        const payload = key
-          ? Buffer.from(raw.map((b, i) => b ^ (key[i % 4] as number)))
-          : Buffer.from(raw);
+        const payload = key ? xorMask(raw, key) : Buffer.from(raw);
         frames.push({ fin: (b0 & 0x80) !== 0, opcode: b0 & 0x0f, masked, payload });
         buf = buf.subarray(at + length);
       }
       return frames;
     },
   };
+}
+
+/** A masked (or unmasked) copy of `data` with the 4-byte key (RFC 6455 §5.3). */
+function xorMask(data: Buffer, key: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = (data[i] as number) ^ (key[i & 3] as number);
+  return out;
 }
 
 /** The Sec-WebSocket-Accept value for a key (RFC 6455 §4.2.2). */
