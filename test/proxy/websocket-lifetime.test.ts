@@ -1,7 +1,7 @@
 /**
  * How WebSocket sessions end and where they may start: the idle timeout and proxy shutdown close
- * an open session (each with its outcome), and an absolute-form `ws://` handshake on the listener
- * is held to the same plaintext rule as `http://` — refused unless the route allows plaintext.
+ * an open session (each with its outcome) while the request deadline does not, and an
+ * absolute-form `ws://` handshake on the listener is held to the same plaintext rule as `http://`.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -17,7 +17,10 @@ describe("WebSocket session lifetime", () => {
   let plain: PlainUpstream;
   before(async () => {
     plain = await startPlainUpstream();
-    h = await startHarness({ routes: [{ path: "/ws/*" }], proxy: { idle_timeout_ms: 1000 } });
+    h = await startHarness({
+      routes: [{ path: "/ws/*" }],
+      proxy: { idle_timeout_ms: 1000, deadline_ms: 1000 },
+    });
   });
   after(async () => {
     await h.stop();
@@ -59,7 +62,7 @@ describe("WebSocket session lifetime", () => {
     assert.deepEqual([outcome["status"], outcome["error"]], [101, "ERR_UPSTREAM_IDLE_TIMEOUT"]);
   });
 
-  it("keeps a session open while frames flow, past the idle timeout", async () => {
+  it("keeps a session open while frames flow, past the idle timeout and the deadline", async () => {
     const ws = await inTunnel(WS_PATHS.echo);
     for (let i = 0; i < 5; i++) {
       await new Promise((r) => setTimeout(r, 400));
