@@ -3,7 +3,12 @@
  * head. Connections are pooled per trust context; there is deliberately no option to skip
  * certificate verification — a route that needs a private CA names it with `--upstream-ca`.
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import {
+  Agent as HttpAgent,
+  request as httpRequest,
+  type ClientRequest,
+  type IncomingMessage,
+} from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { isIP } from "node:net";
 import {
@@ -12,7 +17,7 @@ import {
   type PeerCertificate,
   type SecureContext,
 } from "node:tls";
-import type { Readable } from "node:stream";
+import type { Duplex, Readable } from "node:stream";
 import { SigilError } from "./errors.js";
 import type { OutboundRequest } from "./inject/injector.js";
 
@@ -37,8 +42,22 @@ export interface UpstreamPool {
     body: Readable | Buffer,
     signal: AbortSignal,
   ): Promise<IncomingMessage>;
+  /**
+   * Sends an HTTP/1.1 Upgrade handshake on a connection of its own (same trust rules) and resolves
+   * at the answer: the upgraded socket on 101, the plain response otherwise.
+   */
+  upgrade(
+    target: UpstreamTarget,
+    req: Pick<OutboundRequest, "method" | "path" | "host" | "headers" | "tls">,
+    signal: AbortSignal,
+  ): Promise<UpgradeAnswer>;
   destroy(): void;
 }
+
+/** The upstream's answer to an Upgrade handshake. */
+export type UpgradeAnswer =
+  | { upgraded: true; res: IncomingMessage; socket: Duplex; head: Buffer }
+  | { upgraded: false; res: IncomingMessage };
 
 const AGENT_OPTS = {
   keepAlive: true,
@@ -60,41 +79,62 @@ export function createUpstreamPool(): UpstreamPool {
     return agent;
   }
 
+  /** The node:http(s) request for `req`; `own` = a connection of its own, never pooled. */
+  function open(
+    target: UpstreamTarget,
+    req: Pick<OutboundRequest, "method" | "path" | "host" | "headers" | "tls">,
+    signal: AbortSignal,
+    own: boolean,
+  ): ClientRequest {
+    const common = {
+      host: target.connectHost,
+      port: target.connectPort,
+      method: req.method,
+      path: req.path,
+      headers: { ...req.headers, host: req.host },
+      signal,
+    };
+    if (target.scheme === "http") return httpRequest({ ...common, agent: own ? false : httpAgent });
+    // A client certificate makes the connection this release's own: never pooled.
+    const trust = req.tls
+      ? {
+          cert: req.tls.cert,
+          key: req.tls.key,
+          ...(target.caPems ? { ca: [...rootCertificates, ...target.caPems] } : {}),
+        }
+      : own && target.secureContext
+        ? { secureContext: target.secureContext }
+        : {};
+    return httpsRequest({
+      ...common,
+      ...trust,
+      agent: req.tls || own ? false : httpsAgentFor(target.secureContext),
+      rejectUnauthorized: true,
+      ...(isIP(target.host) ? {} : { servername: target.host }),
+      checkServerIdentity: (_name: string, cert: PeerCertificate) =>
+        checkServerIdentity(target.host, cert),
+    });
+  }
+
   return {
     request(target, req, body, signal) {
       return new Promise((resolve, reject) => {
-        const headers = { ...req.headers, host: req.host };
-        const common = {
-          host: target.connectHost,
-          port: target.connectPort,
-          method: req.method,
-          path: req.path,
-          headers,
-          signal,
-        };
-        const out =
-          target.scheme === "https"
-            ? httpsRequest({
-                ...common,
-                // A client certificate makes the connection this release's own: never pooled.
-                ...(req.tls
-                  ? {
-                      agent: false,
-                      cert: req.tls.cert,
-                      key: req.tls.key,
-                      ...(target.caPems ? { ca: [...rootCertificates, ...target.caPems] } : {}),
-                    }
-                  : { agent: httpsAgentFor(target.secureContext) }),
-                rejectUnauthorized: true,
-                ...(isIP(target.host) ? {} : { servername: target.host }),
-                checkServerIdentity: (_name: string, cert: PeerCertificate) =>
-                  checkServerIdentity(target.host, cert),
-              })
-            : httpRequest({ ...common, agent: httpAgent });
+        const out = open(target, req, signal, false);
         out.once("response", resolve);
         out.once("error", (err) => reject(upstreamError(err, signal)));
         if (Buffer.isBuffer(body)) out.end(body);
         else body.pipe(out);
+      });
+    },
+    upgrade(target, req, signal) {
+      return new Promise((resolve, reject) => {
+        const out = open(target, req, signal, true);
+        out.once("upgrade", (res: IncomingMessage, socket: Duplex, head: Buffer) =>
+          resolve({ upgraded: true, res, socket, head }),
+        );
+        out.once("response", (res: IncomingMessage) => resolve({ upgraded: false, res }));
+        out.once("error", (err) => reject(upstreamError(err, signal)));
+        out.end();
       });
     },
     destroy() {

@@ -7,20 +7,19 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Agent } from "./agents.js";
-import type { AuditRecord } from "./audit/record.js";
 import { checkBodyHash, checkIntentBinding } from "./attestation/binding.js";
 import { verifyAttestation, type VerifiedAttestation } from "./attestation/verify.js";
 import type { Credential } from "./backends/backend.js";
 import type { CompiledRoute } from "./config/compile.js";
-import { SigilError, toSigilError } from "./errors.js";
+import { SigilError } from "./errors.js";
 import { fetchCredential } from "./proxy/fetch-credential.js";
 import { readBodyLimited } from "./proxy/body.js";
 import { createDeadline, type Deadline } from "./proxy/deadline.js";
 import { checkProbeIsolation } from "./probe/isolation.js";
 import { outboundHeaders } from "./proxy/headers.js";
-import { recordDeny, type DenyInfo } from "./proxy/refuse.js";
+import type { DenyInfo } from "./proxy/refuse.js";
+import { recordFailure, releaseHeld, type Held } from "./proxy/held.js";
 import { createRedactor, credentialNeedles, type Redactor } from "./proxy/redact.js";
-import { writeOutcome } from "./proxy/outcome.js";
 import { sendError } from "./proxy/respond.js";
 import type { Runtime, RuntimeState } from "./proxy/runtime.js";
 import { streamResponse } from "./proxy/stream-response.js";
@@ -53,29 +52,11 @@ export async function handleRequest(
   const deadline = createDeadline(state.config.proxy.deadlineMs);
   const obs = new RequestObservation();
   rt.inflight++;
-  let cred: Credential | undefined;
+  const held: Held = {};
   let redactor: Redactor | undefined;
-  let release: AuditRecord | undefined;
   try {
-    const gate = await authorize(rt, state, scope, req, info, deadline, obs);
-    obs.attested();
-    cred = await fetchCredential(state, gate.route, deadline);
-    obs.fetched();
-    for (const field of gate.route.injector.requiredFields) {
-      if (!cred.fields.has(field)) {
-        throw new SigilError("ERR_BACKEND_FAILED", `credential has no field "${field}"`);
-      }
-    }
-    release = await deadline.race(rt.audit.append(releaseRecord(scope, gate, cred, info)));
-    obs.released();
-    const out: OutboundRequest = {
-      method: info.method ?? "GET",
-      path: gate.pathWithQuery,
-      host: authority(scope),
-      headers: outboundHeaders(req.rawHeaders),
-      ...(gate.body ? { body: gate.body } : {}),
-    };
-    gate.route.injector.apply(out, cred);
+    const { gate, out } = await prepareOutbound(rt, state, scope, req, info, deadline, held, obs);
+    const { cred, release } = held as Required<Held>;
     redactor = createRedactor(credentialNeedles(cred));
     const end = await streamResponse(
       rt,
@@ -91,35 +72,56 @@ export async function handleRequest(
     );
     obs.ended(end);
   } catch (caught) {
-    const err = toSigilError(caught, "ERR_INTERNAL", "internal error");
-    obs.failed(err);
-    if (!(caught instanceof SigilError)) {
-      // Only the error's type: a foreign message could quote request data.
-      rt.logger.log("error", "unexpected error", {
-        requestId: info.requestId,
-        errorType: caught instanceof Error ? caught.name : typeof caught,
-      });
-    }
-    if (release) {
-      await writeOutcome(rt, release, info.requestId, { status: err.status, error: err.code });
-    } else {
-      await recordDeny(rt, err, info, { summarized: true });
-    }
+    const err = await recordFailure(rt, caught, info, held, obs);
     sendError(res, err, info.requestId);
   } finally {
     deadline.clear();
     rt.inflight--;
     reportRequest(rt, obs, info);
     redactor?.wipe();
-    if (cred) {
-      cred.release().catch(() => {
-        rt.logger.log("error", "credential release failed", { requestId: info.requestId });
-      });
-    }
+    releaseHeld(rt, held, info.requestId);
   }
 }
 
-interface GateResult {
+/**
+ * Gate → credential → durable `release` → the injected outbound request. Shared by plain requests
+ * and WebSocket handshakes; `headers` lets a caller adjust the outbound headers before injection.
+ */
+export async function prepareOutbound(
+  rt: Runtime,
+  state: RuntimeState,
+  scope: RequestScope,
+  req: IncomingMessage,
+  info: DenyInfo,
+  deadline: Deadline,
+  held: Held,
+  obs: RequestObservation,
+  headers = outboundHeaders(req.rawHeaders),
+): Promise<{ gate: GateResult; out: OutboundRequest }> {
+  const gate = await authorize(rt, state, scope, req, info, deadline, obs);
+  obs.attested();
+  const cred = (held.cred = await fetchCredential(state, gate.route, deadline));
+  obs.fetched();
+  for (const field of gate.route.injector.requiredFields) {
+    if (!cred.fields.has(field)) {
+      throw new SigilError("ERR_BACKEND_FAILED", `credential has no field "${field}"`);
+    }
+  }
+  held.release = await deadline.race(rt.audit.append(releaseRecord(scope, gate, cred, info)));
+  obs.released();
+  const out: OutboundRequest = {
+    method: info.method ?? "GET",
+    path: gate.pathWithQuery,
+    host: authority(scope),
+    headers,
+    ...(gate.body ? { body: gate.body } : {}),
+  };
+  gate.route.injector.apply(out, cred);
+  return { gate, out };
+}
+
+/** What the gate established about a request. */
+export interface GateResult {
   route: CompiledRoute;
   att: VerifiedAttestation;
   bindingResult: string;

@@ -159,7 +159,7 @@ async function run(
   if ([...config.backends.values()].some((b) => b.kind === "env")) {
     opts.logger.log("warn", "an env backend is configured: meant for development and tests only");
   }
-  const { outer, inner, registry } = createProxyServers(runtime);
+  const { outer, inner, registry, sessions } = createProxyServers(runtime);
   let dashboard: RunningDashboard | undefined;
   if (feeds && opts.dashboard !== undefined) {
     const [dashHost, dashPort] = dashboardAddress(opts.dashboard, opts.allowRemote === true);
@@ -229,6 +229,7 @@ async function run(
         runtime.stopping = true;
         outer.close();
         inner.closeIdleConnections();
+        for (const s of sessions) s.close("ERR_SHUTTING_DOWN");
         const until = Date.now() + drainMs;
         while (runtime.inflight > 0 && Date.now() < until) await sleep(20);
         for (const s of registry.open) s.destroy();

@@ -1,6 +1,6 @@
 /**
  * The proxy listener: CONNECT tunnels, absolute-form `http://` requests (each authenticated on its
- * own), `GET /healthz`, and a refusal for everything else. An absolute-form `https://` request is
+ * own), WebSocket handshakes in either, `GET /healthz`, and a refusal for everything else. An absolute-form `https://` request is
  * refused: it would ask Vault to downgrade the agent's TLS to plaintext on the first leg.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -8,12 +8,15 @@ import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { randomUUID } from "node:crypto";
 import { SigilError } from "../errors.js";
-import { handleRequest } from "../pipeline.js";
+import type { Agent } from "../agents.js";
+import { handleRequest, type RequestScope } from "../pipeline.js";
 import { parseAuthority } from "../routing/host.js";
 import { recordDeny } from "./refuse.js";
 import { sendError, writeRawError } from "./respond.js";
 import type { Runtime } from "./runtime.js";
 import { handleConnect, type TunnelRegistry } from "./tunnel.js";
+import { handleUpgrade, isWebSocketUpgrade } from "./websocket.js";
+import type { SessionRegistry } from "./websocket-session.js";
 
 const SERVER_LIMITS = {
   maxHeaderSize: 32 * 1024,
@@ -28,6 +31,8 @@ export interface ProxyServers {
   outer: Server;
   inner: Server;
   registry: TunnelRegistry;
+  /** Open WebSocket sessions; shutdown closes them. */
+  sessions: SessionRegistry;
 }
 
 export function createProxyServers(rt: Runtime): ProxyServers {
@@ -35,6 +40,7 @@ export function createProxyServers(rt: Runtime): ProxyServers {
   // Node keeps only the first ~1000 header lines by default and drops the rest silently, which
   // would hide a second Host or attestation header; the 32 KiB size limit bounds the count.
   inner.maxHeadersCount = 0;
+  const sessions: SessionRegistry = new Set();
   const registry: TunnelRegistry = {
     scopes: new WeakMap(),
     open: new Set(),
@@ -51,9 +57,13 @@ export function createProxyServers(rt: Runtime): ProxyServers {
   inner.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) =>
     onClientError(rt, err, socket, registry.scopes.get(socket)?.host),
   );
-  inner.on("upgrade", (req: IncomingMessage, socket: Duplex) => {
+  inner.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const scope = registry.scopes.get(req.socket);
-    void refuseUpgrade(rt, socket, scope?.host);
+    if (scope && isWebSocketUpgrade(req)) {
+      void handleUpgrade(rt, scope, req, socket, head, sessions);
+    } else {
+      void refuseUpgrade(rt, socket, scope?.host);
+    }
   });
   inner.on("connect", (req: IncomingMessage, socket: Duplex) => {
     const scope = registry.scopes.get(req.socket);
@@ -72,11 +82,16 @@ export function createProxyServers(rt: Runtime): ProxyServers {
   outer.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) =>
     onClientError(rt, err, socket, undefined),
   );
-  outer.on(
-    "upgrade",
-    (_req: IncomingMessage, socket: Duplex) => void refuseUpgrade(rt, socket, undefined),
-  );
-  return { outer, inner, registry };
+  outer.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!isWebSocketUpgrade(req)) return void refuseUpgrade(rt, socket, undefined);
+    const requestId = randomUUID();
+    const found = plainScope(rt, req);
+    if ("scope" in found) return void handleUpgrade(rt, found.scope, req, socket, head, sessions);
+    void recordDeny(rt, found.err, { requestId, method: req.method ?? "", ...found.extra }).then(
+      () => writeRawError(socket, found.err, requestId),
+    );
+  });
+  return { outer, inner, registry, sessions };
 }
 
 async function onPlainRequest(
@@ -90,38 +105,40 @@ async function onPlainRequest(
     res.end(req.method === "HEAD" ? undefined : '{"status":"ok"}');
     return;
   }
+  const found = plainScope(rt, req);
+  if ("scope" in found) return handleRequest(rt, found.scope, req, res);
   const requestId = randomUUID();
-  const refuse = async (
-    err: SigilError,
-    extra: { host?: string; agent?: import("../agents.js").Agent } = {},
-  ) => {
-    await recordDeny(rt, err, { requestId, method: req.method ?? "", ...extra });
-    sendError(res, err, requestId);
-  };
-  const m = /^http:\/\/([^/?#]+)/i.exec(url);
+  await recordDeny(rt, found.err, { requestId, method: req.method ?? "", ...found.extra });
+  sendError(res, found.err, requestId);
+}
+
+/** The scope of an absolute-form `http://` request (or `ws://` handshake), or why it has none. */
+function plainScope(
+  rt: Runtime,
+  req: IncomingMessage,
+): { scope: RequestScope } | { err: SigilError; extra: { agent?: Agent } } {
+  const m = /^http:\/\/([^/?#]+)/i.exec(req.url ?? "");
   if (!m) {
-    const https = /^https:\/\//i.test(url);
-    return refuse(
-      new SigilError(
-        "ERR_BAD_REQUEST",
-        https
-          ? "absolute-form https:// requests are refused; use CONNECT (no TLS downgrade)"
-          : "not a proxy request; use CONNECT or an absolute http:// URL",
-      ),
-    );
+    const https = /^https:\/\//i.test(req.url ?? "");
+    const reason = https
+      ? "absolute-form https:// requests are refused; use CONNECT (no TLS downgrade)"
+      : "not a proxy request; use CONNECT or an absolute http:// URL";
+    return { err: new SigilError("ERR_BAD_REQUEST", reason), extra: {} };
   }
   const agent = rt.state.config.agents.authenticate(req.headers["proxy-authorization"]);
   if (!agent) {
-    return refuse(new SigilError("ERR_AGENT_UNAUTHENTICATED", "missing or unknown agent token"));
+    const err = new SigilError("ERR_AGENT_UNAUTHENTICATED", "missing or unknown agent token");
+    return { err, extra: {} };
   }
-  let host: string;
-  let port: number;
   try {
-    ({ host, port } = parseAuthority(m[1] as string, 80));
+    const { host, port } = parseAuthority(m[1] as string, 80);
+    return { scope: { scheme: "http", host, port, agent } };
   } catch {
-    return refuse(new SigilError("ERR_BAD_REQUEST", "invalid host in request URL"), { agent });
+    return {
+      err: new SigilError("ERR_BAD_REQUEST", "invalid host in request URL"),
+      extra: { agent },
+    };
   }
-  await handleRequest(rt, { scheme: "http", host, port, agent }, req, res);
 }
 
 function onClientError(
@@ -156,7 +173,7 @@ async function refuseUpgrade(rt: Runtime, socket: Duplex, host: string | undefin
   const requestId = randomUUID();
   const err = new SigilError(
     "ERR_BAD_REQUEST",
-    "protocol upgrades (WebSocket) are not supported yet",
+    "only WebSocket upgrades (GET with Upgrade: websocket) are supported",
   );
   await recordDeny(rt, err, { requestId, ...(host ? { host } : {}) });
   writeRawError(socket, err, requestId);

@@ -17,6 +17,12 @@ export interface Redactor {
   headers(raw: readonly string[]): string[];
   /** A stream filter masking credential bytes in the body. */
   body(): Transform;
+  /**
+   * Masks every whole occurrence in `buf` in place and returns how many trailing bytes could still
+   * be the start of one: a streaming caller holds those back until more bytes arrive. With `final`
+   * (nothing more will follow) that tail is not looked for and 0 is returned.
+   */
+  scan(buf: Buffer, final?: boolean): number;
   /** Zeroes the redactor's own copies of the credential bytes. */
   wipe(): void;
   /** Number of occurrences masked so far (for the outcome record). */
@@ -76,7 +82,14 @@ export function createRedactor(needles: Buffer[]): Redactor {
     return best;
   }
 
+  function scan(buf: Buffer, final = false): number {
+    if (needles.length === 0) return 0;
+    maskAll(buf);
+    return final ? 0 : pendingTail(buf);
+  }
+
   return {
+    scan,
     get masked() {
       return masked;
     },
@@ -97,8 +110,7 @@ export function createRedactor(needles: Buffer[]): Redactor {
           if (needles.length === 0) return done(null, chunk);
           // The chunk is ours alone (a fresh read or decoder output): mask it in place.
           const buf = carry.length ? Buffer.concat([carry, chunk]) : chunk;
-          maskAll(buf);
-          const hold = pendingTail(buf);
+          const hold = scan(buf);
           carry = Buffer.from(buf.subarray(buf.length - hold));
           const out = buf.subarray(0, buf.length - hold);
           done(null, out.length ? out : undefined);

@@ -16,6 +16,7 @@ import { writeOutcome } from "./outcome.js";
 import type { Deadline } from "./deadline.js";
 import type { RequestEnd } from "../observe/request-observation.js";
 import { responseHeaders } from "./headers.js";
+import { upstreamTarget } from "./upstream-target.js";
 import type { Runtime, RuntimeState } from "./runtime.js";
 
 export interface Prepared {
@@ -42,8 +43,6 @@ export async function streamResponse(
   x: Exchange,
 ): Promise<RequestEnd> {
   const started = performance.now();
-  const { scope } = p;
-  const override = state.config.proxy.resolve.get(`${scope.host}:${scope.port}`);
   let bytesIn = 0;
   if (Buffer.isBuffer(p.body)) bytesIn = p.body.length;
   else p.body.on("data", (c: Buffer) => (bytesIn += c.length));
@@ -59,21 +58,7 @@ export async function streamResponse(
   let upstream: IncomingMessage;
   try {
     upstream = await x.deadline.race(
-      rt.upstream.request(
-        {
-          scheme: scope.scheme,
-          host: scope.host,
-          port: scope.port,
-          connectHost: override?.host ?? scope.host,
-          connectPort: override?.port ?? scope.port,
-          ...(p.route.upstreamCa
-            ? { secureContext: p.route.upstreamCa.context, caPems: [p.route.upstreamCa.pem] }
-            : {}),
-        },
-        p.out,
-        p.body,
-        abort.signal,
-      ),
+      rt.upstream.request(upstreamTarget(state, p.scope, p.route), p.out, p.body, abort.signal),
     );
   } catch (err) {
     if (x.res.destroyed && !x.res.headersSent) {

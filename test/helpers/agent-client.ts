@@ -117,7 +117,7 @@ export function basicAuth(token: string): string {
   return "Basic " + Buffer.from(`x:${token}`).toString("base64");
 }
 
-async function openTunnel(
+export async function openTunnel(
   opts: TunnelOptions,
 ): Promise<{ tls: TLSSocket } | { refused: AgentResponse }> {
   const port = opts.port ?? 443;
@@ -194,7 +194,7 @@ function sendInTunnel(
   return withTimeout(exchange, tunnel.timeoutMs ?? DEFAULT_TIMEOUT_MS, "response");
 }
 
-function connectTcp(port: number): Promise<Socket> {
+export function connectTcp(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = netConnect({ host: "127.0.0.1", port }, () => resolve(socket));
     socket.on("error", reject); // later errors surface through whoever reads the socket
@@ -269,7 +269,7 @@ function dechunk(data: Buffer): Buffer | undefined {
   }
 }
 
-function parseHead(text: string): { status: number; headers: IncomingHttpHeaders } {
+export function parseHead(text: string): { status: number; headers: IncomingHttpHeaders } {
   const [statusLine = "", ...lines] = text.split("\r\n");
   const m = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine);
   if (!m) throw new Error(`not an HTTP response: ${JSON.stringify(statusLine.slice(0, 40))}`);
@@ -284,7 +284,7 @@ function parseHead(text: string): { status: number; headers: IncomingHttpHeaders
   return { status: Number(m[1]), headers };
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);

@@ -1,13 +1,16 @@
 /**
  * A fake upstream (HTTPS or plain HTTP on 127.0.0.1:0) that records every request exactly as it
- * arrived and serves the shapes the proxy must relay: JSON, SSE, slow heads, chunked streams, redirects.
+ * arrived and serves the shapes the proxy must relay: JSON, SSE, slow heads, chunked streams, redirects,
+ * and WebSocket sessions (ws-upstream.ts).
  */
 import { createServer as createHttpServer, type IncomingHttpHeaders } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
+import type { Duplex } from "node:stream";
 import { createTestPki, type TestPki } from "./pki.js";
+import { serveWebSocket } from "./ws-upstream.js";
 
 /** One request as the upstream received it. */
 export interface RecordedRequest {
@@ -81,6 +84,11 @@ async function listen(
     socket.on("close", () => sockets.delete(socket));
   });
   server.on(countEvent, () => connections++);
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    requests.push(recordOf(req, Buffer.alloc(0)));
+    const raw = [...sockets].find((s) => s.remotePort === (socket as Socket).remotePort);
+    serveWebSocket(req, socket, head, () => raw?.resetAndDestroy());
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", resolve);
@@ -103,17 +111,21 @@ function record(req: IncomingMessage, res: ServerResponse, requests: RecordedReq
   const chunks: Buffer[] = [];
   req.on("data", (chunk: Buffer) => chunks.push(chunk));
   req.on("end", () => {
-    const servername = (req.socket as Partial<TLSSocket>).servername;
-    requests.push({
-      method: req.method ?? "",
-      url: req.url ?? "",
-      headers: req.headers,
-      rawHeaders: req.rawHeaders,
-      body: Buffer.concat(chunks),
-      servername: typeof servername === "string" ? servername : null,
-    });
+    requests.push(recordOf(req, Buffer.concat(chunks)));
     route(req, res);
   });
+}
+
+function recordOf(req: IncomingMessage, body: Buffer): RecordedRequest {
+  const servername = (req.socket as Partial<TLSSocket>).servername;
+  return {
+    method: req.method ?? "",
+    url: req.url ?? "",
+    headers: req.headers,
+    rawHeaders: req.rawHeaders,
+    body,
+    servername: typeof servername === "string" ? servername : null,
+  };
 }
 
 function route(req: IncomingMessage, res: ServerResponse): void {
