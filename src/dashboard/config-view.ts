@@ -60,11 +60,16 @@ export interface ConfigView {
   }[];
 }
 
-export function describeConfig(cfg: RuntimeConfig, anchors: readonly AnchorStatus[]): ConfigView {
+/** `listening` is where the proxy actually listens (`start --listen` wins over the config). */
+export function describeConfig(
+  cfg: RuntimeConfig,
+  anchors: readonly AnchorStatus[],
+  listening?: string,
+): ConfigView {
   const loaded = new Map(anchors.map((a) => [a.kid, a.loaded]));
   return {
     proxy: {
-      listen: cfg.proxy.listen,
+      listen: listening || cfg.proxy.listen,
       deadlineMs: cfg.proxy.deadlineMs,
       skewSeconds: cfg.proxy.skewSeconds,
       idleTimeoutMs: cfg.proxy.idleTimeoutMs,

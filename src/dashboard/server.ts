@@ -122,7 +122,7 @@ export function state(deps: DashboardDeps) {
       ...rt.audit.stats(),
     },
     activity: deps.activity.snapshot(),
-    config: describeConfig(rt.state.config, rt.state.keyRing.status()),
+    config: describeConfig(rt.state.config, rt.state.keyRing.status(), deps.proxyListen()),
   };
 }
 
