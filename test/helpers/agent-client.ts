@@ -115,7 +115,8 @@ export function basicAuth(token: string): string {
   return "Basic " + Buffer.from(`x:${token}`).toString("base64");
 }
 
-async function openTunnel(
+/** Opens a tunnel (CONNECT, then TLS trusting only `opts.ca`); a refused CONNECT is returned. */
+export async function openTunnel(
   opts: TunnelOptions,
 ): Promise<{ tls: TLSSocket } | { refused: AgentResponse }> {
   const port = opts.port ?? 443;
