@@ -22,6 +22,8 @@ export interface ProxyStats {
   /** process.getActiveResourcesInfo() counted by kind (TCPSocketWrap, Timeout, …). */
   resources: Record<string, number>;
   inflight: number;
+  /** Replay ids the memory store holds (each kept until its token's exp + 300 s, by design). */
+  replayIds: number;
   heapLimit: number;
 }
 
@@ -63,6 +65,7 @@ function stats(): ProxyStats {
     fds: openFdCount(),
     resources,
     inflight: proxy.runtime.inflight,
+    replayIds: (proxy.runtime.replay as { size?: number }).size ?? 0,
     heapLimit: getHeapStatistics().heap_size_limit,
   };
 }
