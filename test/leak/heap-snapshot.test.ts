@@ -13,6 +13,7 @@ import { startHarness, type Harness } from "../helpers/harness.js";
 import { startProxyChild, type ProxyChild } from "../helpers/proxy-child.js";
 import { makeTmpDir } from "../helpers/tmp-dir.js";
 import { needleForms } from "./needles.js";
+import { countInProcessMemory } from "./process-memory.js";
 
 const REQUESTS = 20;
 
@@ -71,6 +72,13 @@ describe("heap snapshot after the env backend's requests", { timeout: 120_000 },
       "control: the snapshot holds the config",
     );
     assert.deepEqual(found, Object.fromEntries(Object.keys(found).map((k) => [k, 0])));
+
+    // The whole process, off-heap included: what is left besides the environment block.
+    const memory = await countInProcessMemory(proxy.pid, Buffer.from(h.canary));
+    const header = await countInProcessMemory(proxy.pid, Buffer.from(`Bearer ${h.canary}`));
+    t.diagnostic(
+      `process memory: credential ${JSON.stringify(memory)}; "Bearer …" ${JSON.stringify(header)}`,
+    );
   });
 });
 
