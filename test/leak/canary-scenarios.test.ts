@@ -129,6 +129,7 @@ const scenarios: Scenario[] = [
     async run(h, _extra, raw) {
       const held = await openKeepAliveTunnel(h.tunnel());
       try {
+        status(403)(await held.request({ path: "/unrouted" })); // idle kept-alive from here on
         status(429)(await h.attested({ path: "/v1/x" }));
       } finally {
         held.close();

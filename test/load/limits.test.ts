@@ -32,18 +32,19 @@ describe("per-connection limits", () => {
   it("refuses the tunnel over max_tunnels_per_agent with 429 and frees the slot on close", async () => {
     const open: KeepAliveTunnel[] = [];
     try {
-      for (let i = 0; i < MAX_TUNNELS; i++) open.push(await openKeepAliveTunnel(h.tunnel()));
+      for (let i = 0; i < MAX_TUNNELS; i++) {
+        const tunnel = await openKeepAliveTunnel(h.tunnel());
+        open.push(tunnel);
+        // A first request at once: an idle kept-alive tunnel is not subject to the head timeout.
+        assert.equal((await tunnel.request({ path: "/unrouted" })).status, 403);
+      }
       const res = await h.attested({ path: "/v1/x" });
       assert.equal(res.connectStatus, 429);
       await h.expectDenied(res, 429, "ERR_TOO_MANY_TUNNELS");
       const deny = (await h.readAudit()).find((r) => r["code"] === "ERR_TOO_MANY_TUNNELS")!;
       assert.equal(deny["method"], "CONNECT");
       assert.deepEqual(deny["agent"], { id: h.agent.id, name: h.agent.name });
-      assert.equal(
-        (await open[0]!.request({ path: "/healthz-inner" })).status,
-        403,
-        "held ones work",
-      );
+      assert.equal((await open[0]!.request({ path: "/unrouted" })).status, 403, "held ones work");
       open.pop()!.close();
       await waitFor(async () => (await h.attested({ path: "/v1/x" })).status === 200);
     } finally {
