@@ -1,5 +1,6 @@
 /**
- * Per-connection limits: the per-agent tunnel cap (429 with a `deny` record), the head timeout
+ * Per-connection limits: the per-agent tunnel cap (429 with a `deny` record), the TLS handshake
+ * timeout, the head timeout
  * for a CONNECT or inner head dribbled byte by byte, the 32 KiB head limit on both servers, and a
  * bound body uploaded slowly (cut by the request deadline before any credential is fetched).
  */
@@ -72,6 +73,21 @@ describe("per-connection limits", () => {
     const tls = await tunnelSocket();
     await expectTimedOut((await closedWithin(tls, HEADER_TIMEOUT_MS + 4000)).received);
   });
+
+  it(
+    "closes a tunnel whose TLS handshake never starts, after 10 s",
+    { timeout: 20_000 },
+    async () => {
+      const socket = await connectProxy(h.proxyPort);
+      const auth = Buffer.from(`x:${h.agent.token}`).toString("base64");
+      socket.write(
+        `CONNECT ${API_HOST}:443 HTTP/1.1\r\nProxy-Authorization: Basic ${auth}\r\n\r\n`,
+      );
+      const closed = await closedWithin(socket, 15_000);
+      assert.match(closed.received, /^HTTP\/1\.1 200 /);
+      assert.ok(closed.ms >= 9_900, `closed after ${closed.ms} ms`);
+    },
+  );
 
   const big = `X-Big: ${"b".repeat(33 * 1024)}\r\n`;
   const oversized: [string, () => Promise<string>][] = [
