@@ -9,7 +9,11 @@ import {
   type ClientRequest,
   type IncomingMessage,
 } from "node:http";
-import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import {
+  Agent as HttpsAgent,
+  request as httpsRequest,
+  type RequestOptions as HttpsRequestOptions,
+} from "node:https";
 import { isIP } from "node:net";
 import {
   checkServerIdentity,
@@ -91,10 +95,26 @@ export function createUpstreamPool(): UpstreamPool {
       port: target.connectPort,
       method: req.method,
       path: req.path,
-      headers: { ...req.headers, host: req.host },
+      // Headers are set on the request, not passed as options: Node's agent keeps a pooled
+      // socket's options (and so would keep the injected credential) for the socket's life.
+      setHost: false,
       signal,
     };
-    if (target.scheme === "http") return httpRequest({ ...common, agent: own ? false : httpAgent });
+    const out =
+      target.scheme === "http"
+        ? httpRequest({ ...common, agent: own ? false : httpAgent })
+        : httpsRequest({ ...common, ...tlsOptions(target, req, own) });
+    out.setHeader("host", req.host);
+    for (const [name, value] of Object.entries(req.headers)) out.setHeader(name, value);
+    return out;
+  }
+
+  /** Trust and pooling for an https request; the identity check never captures the request. */
+  function tlsOptions(
+    target: UpstreamTarget,
+    req: Pick<OutboundRequest, "tls">,
+    own: boolean,
+  ): HttpsRequestOptions {
     // A client certificate makes the connection this release's own: never pooled.
     const trust = req.tls
       ? {
@@ -105,15 +125,13 @@ export function createUpstreamPool(): UpstreamPool {
       : own && target.secureContext
         ? { secureContext: target.secureContext }
         : {};
-    return httpsRequest({
-      ...common,
+    return {
       ...trust,
       agent: req.tls || own ? false : httpsAgentFor(target.secureContext),
       rejectUnauthorized: true,
       ...(isIP(target.host) ? {} : { servername: target.host }),
-      checkServerIdentity: (_name: string, cert: PeerCertificate) =>
-        checkServerIdentity(target.host, cert),
-    });
+      checkServerIdentity: identityCheckFor(target.host),
+    };
   }
 
   return {
@@ -167,3 +185,14 @@ const TLS_CODES = new Set([
   "CERT_UNTRUSTED",
   "CERT_REVOKED",
 ]);
+
+/**
+ * Built outside the request's scope on purpose: a pooled socket keeps this closure (in its TLS
+ * options) for its whole life, and a closure made inside `request` would keep that request's
+ * headers, and so its injected credential, reachable with it (found by the heap-snapshot test).
+ */
+function identityCheckFor(
+  host: string,
+): (name: string, cert: PeerCertificate) => Error | undefined {
+  return (_name, cert) => checkServerIdentity(host, cert);
+}

@@ -41,6 +41,9 @@ export interface ProxySettings {
   skewSeconds: number;
   maxBodyBytes: number;
   idleTimeoutMs: number;
+  maxTunnelsPerAgent: number;
+  /** Read once when the listener is created; a change needs a restart. */
+  headerTimeoutMs: number;
   resolve: ReadonlyMap<string, ResolveTarget>;
   replayStore: string;
   /** Dashboard listen address from the config; `start --dashboard` wins. */
@@ -129,6 +132,8 @@ export function compileConfig(file: ConfigFile): RuntimeConfig {
       skewSeconds: p.skew_seconds ?? 5,
       maxBodyBytes: p.max_body_bytes ?? 10 * 1024 * 1024,
       idleTimeoutMs: p.idle_timeout_ms ?? 120_000,
+      maxTunnelsPerAgent: p.max_tunnels_per_agent ?? 256,
+      headerTimeoutMs: p.header_timeout_ms ?? 15_000,
       resolve: at("proxy.resolve", () => parseResolveMap(p.resolve ?? {})),
       replayStore: p.replay_store ?? "memory",
       ...(p.dashboard !== undefined ? { dashboard: p.dashboard } : {}),

@@ -81,6 +81,10 @@ export const proxySchema = z
       .optional(),
     /** Idle timeout for response bodies after the head arrived. */
     idle_timeout_ms: z.number().int().min(1000).max(3_600_000).optional(),
+    /** Open CONNECT tunnels one agent may hold at once; the next CONNECT gets 429. */
+    max_tunnels_per_agent: z.number().int().min(1).max(100_000).optional(),
+    /** Time for a request head (CONNECT or inside a tunnel) to arrive complete (slowloris bound). */
+    header_timeout_ms: z.number().int().min(1000).max(120_000).optional(),
     /** Host resolution overrides: "api.example.com:443" → "127.0.0.1:8443". */
     resolve: z.record(z.string(), z.string()).optional(),
     /** "memory" (default) or a redis:// URL shared by a fleet (spec §10). */

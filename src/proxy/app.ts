@@ -235,6 +235,7 @@ async function run(
         for (const s of registry.open) s.destroy();
         outer.closeAllConnections();
         inner.closeAllConnections();
+        inner.close(); // stops its head-timeout check
         runtime.upstream.destroy();
         await audit.append({ type: "stop", reason }).catch(() => undefined);
         await audit.close();

@@ -14,18 +14,11 @@ import { parseAuthority } from "../routing/host.js";
 import { recordDeny } from "./refuse.js";
 import { sendError, writeRawError } from "./respond.js";
 import type { Runtime } from "./runtime.js";
+import { clientErrorToSigil, serverLimits } from "./server-limits.js";
 import { handleConnect, type TunnelRegistry } from "./tunnel.js";
 import { handleUpgrade, isWebSocketUpgrade } from "./websocket.js";
 import type { SessionRegistry } from "./websocket-session.js";
-
-const SERVER_LIMITS = {
-  maxHeaderSize: 32 * 1024,
-  headersTimeout: 15_000,
-  requestTimeout: 0,
-  keepAliveTimeout: 30_000,
-  // Host checks are ours (target.ts), so that a missing Host is refused with a code and audited.
-  requireHostHeader: false,
-} as const;
+import { createTunnelQuota } from "./tunnel-quota.js";
 
 export interface ProxyServers {
   outer: Server;
@@ -36,14 +29,19 @@ export interface ProxyServers {
 }
 
 export function createProxyServers(rt: Runtime): ProxyServers {
-  const inner = createServer(SERVER_LIMITS);
+  const limits = serverLimits(rt.state.config.proxy);
+  const inner = createServer(limits);
   // Node keeps only the first ~1000 header lines by default and drops the rest silently, which
   // would hide a second Host or attestation header; the 32 KiB size limit bounds the count.
   inner.maxHeadersCount = 0;
   const sessions: SessionRegistry = new Set();
+  // The inner server never listens (tunnels are handed to it), and Node only starts the periodic
+  // head-timeout check on "listening": without this, a tunnel could dribble a head forever.
+  inner.emit("listening");
   const registry: TunnelRegistry = {
     scopes: new WeakMap(),
     open: new Set(),
+    quota: createTunnelQuota(),
     emitConnection: (tls) => inner.emit("connection", tls),
   };
   inner.on("request", (req: IncomingMessage, res: ServerResponse) => {
@@ -70,7 +68,7 @@ export function createProxyServers(rt: Runtime): ProxyServers {
     void refuseNested(rt, socket, scope?.host);
   });
 
-  const outer = createServer(SERVER_LIMITS);
+  const outer = createServer(limits);
   outer.maxHeadersCount = 0;
   outer.on("connect", (req: IncomingMessage, socket: Socket, head: Buffer) => {
     void handleConnect(rt, registry, req, socket, head);
@@ -152,11 +150,7 @@ function onClientError(
     return;
   }
   const requestId = randomUUID();
-  const tooLarge = err.code === "HPE_HEADER_OVERFLOW";
-  const sigil = new SigilError(
-    "ERR_BAD_REQUEST",
-    tooLarge ? "request header block too large" : "malformed or ambiguous HTTP request",
-  );
+  const sigil = clientErrorToSigil(err);
   void recordDeny(rt, sigil, { requestId, ...(host ? { host } : {}) }).then(() =>
     writeRawError(socket, sigil, requestId),
   );

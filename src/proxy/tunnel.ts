@@ -14,6 +14,7 @@ import type { RequestScope } from "../pipeline.js";
 import { recordDeny } from "./refuse.js";
 import { writeRawError } from "./respond.js";
 import type { Runtime } from "./runtime.js";
+import type { TunnelQuota } from "./tunnel-quota.js";
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 
@@ -21,6 +22,8 @@ export interface TunnelRegistry {
   /** Tunnel scope for each decrypted socket, read by the inner server per request. */
   scopes: WeakMap<object, RequestScope>;
   open: Set<Socket>;
+  /** Open tunnels per agent, capped by `proxy.max_tunnels_per_agent`. */
+  quota: TunnelQuota;
   emitConnection(tls: TLSSocket): void;
 }
 
@@ -71,6 +74,20 @@ export async function handleConnect(
       `${host}:${port}`,
     );
   }
+  const max = rt.state.config.proxy.maxTunnelsPerAgent;
+  const releaseSlot = registry.quota.acquire(agent.id, max);
+  if (!releaseSlot) {
+    return refuseRaw(
+      rt,
+      socket,
+      requestId,
+      agent,
+      "ERR_TOO_MANY_TUNNELS",
+      `this agent already has ${max} tunnels open (proxy.max_tunnels_per_agent)`,
+      `${host}:${port}`,
+    );
+  }
+  socket.once("close", releaseSlot);
   socket.setNoDelay(true);
   socket.write("HTTP/1.1 200 Connection established\r\n\r\n");
   if (head.length > 0) socket.unshift(head);
@@ -103,7 +120,7 @@ async function refuseRaw(
   socket: Socket,
   requestId: string,
   agent: Agent | undefined,
-  code: "ERR_AGENT_UNAUTHENTICATED" | "ERR_BAD_REQUEST" | "ERR_NO_ROUTE",
+  code: "ERR_AGENT_UNAUTHENTICATED" | "ERR_BAD_REQUEST" | "ERR_NO_ROUTE" | "ERR_TOO_MANY_TUNNELS",
   reason: string,
   hostInfo: string | undefined,
 ): Promise<void> {

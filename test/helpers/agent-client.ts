@@ -117,6 +117,7 @@ export function basicAuth(token: string): string {
   return "Basic " + Buffer.from(`x:${token}`).toString("base64");
 }
 
+/** Opens a tunnel (CONNECT, then TLS trusting only `opts.ca`); a refused CONNECT is returned. */
 export async function openTunnel(
   opts: TunnelOptions,
 ): Promise<{ tls: TLSSocket } | { refused: AgentResponse }> {
