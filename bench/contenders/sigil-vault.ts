@@ -23,6 +23,9 @@ export const sigilVault: Contender = {
     cfg.proxy.resolve = Object.fromEntries(
       setup.hosts.map((h) => [`${h}:${port}`, `127.0.0.1:${port}`]),
     );
+    // One bench agent holds all 1,000 idle tunnels; the default cap (256 per agent) would refuse
+    // most of them with 429, which is the cap working, not the proxy's capacity being measured.
+    cfg.proxy.max_tunnels_per_agent = 4096;
     writeConfigFile(bench.home.config, cfg);
     const proxy = await startProxyProcess(bench.home.root, {
       ...process.env,
