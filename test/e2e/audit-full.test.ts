@@ -34,6 +34,13 @@ describe(
       ({ proxy, port } = await vault.startProxy());
       auditDir = join(vault.home, "audit");
       assert.equal((await agent.send(port, agent.mint("warm-up"))).status, 200);
+      // The warm-up's `outcome` is lazy (flushed within a few ms of the response): wait for it,
+      // or it could land after the test below has measured the log's size.
+      for (const until = Date.now() + 5000; ;) {
+        if ((await readAudit(auditDir)).at(-1)?.type === "outcome") break;
+        assert.ok(Date.now() < until, "the warm-up's outcome record never arrived");
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
     });
     after(() => vault?.close());
 
