@@ -55,7 +55,8 @@ export async function handleRequest(
   const held: Held = {};
   let redactor: Redactor | undefined;
   try {
-    const { gate, out } = await prepareOutbound(rt, state, scope, req, info, deadline, held, obs);
+    const ctx = { rt, state, scope, req, info, deadline, obs };
+    const { gate, out } = await prepareOutbound(ctx, held);
     const { cred, release } = held as Required<Held>;
     redactor = createRedactor(credentialNeedles(cred));
     const end = await streamResponse(
@@ -83,22 +84,29 @@ export async function handleRequest(
   }
 }
 
+/** One request on its way through the gate: where it came from, its records and its clock. */
+export interface RequestContext {
+  rt: Runtime;
+  /** The config snapshot the whole request uses (a reload mid-request does not change it). */
+  state: RuntimeState;
+  scope: RequestScope;
+  req: IncomingMessage;
+  info: DenyInfo;
+  deadline: Deadline;
+  obs: RequestObservation;
+}
+
 /**
  * Gate → credential → durable `release` → the injected outbound request. Shared by plain requests
  * and WebSocket handshakes; `headers` lets a caller adjust the outbound headers before injection.
  */
 export async function prepareOutbound(
-  rt: Runtime,
-  state: RuntimeState,
-  scope: RequestScope,
-  req: IncomingMessage,
-  info: DenyInfo,
-  deadline: Deadline,
+  ctx: RequestContext,
   held: Held,
-  obs: RequestObservation,
-  headers = outboundHeaders(req.rawHeaders),
+  headers = outboundHeaders(ctx.req.rawHeaders),
 ): Promise<{ gate: GateResult; out: OutboundRequest }> {
-  const gate = await authorize(rt, state, scope, req, info, deadline, obs);
+  const { rt, state, scope, info, deadline, obs } = ctx;
+  const gate = await authorize(ctx);
   obs.attested();
   const cred = (held.cred = await fetchCredential(state, gate.route, deadline));
   obs.fetched();
@@ -131,15 +139,8 @@ export interface GateResult {
 }
 
 /** Every check that must pass before a backend is asked for anything (spec §3, §5). */
-async function authorize(
-  rt: Runtime,
-  state: RuntimeState,
-  scope: RequestScope,
-  req: IncomingMessage,
-  info: DenyInfo,
-  deadline: Deadline,
-  obs: RequestObservation,
-): Promise<GateResult> {
+async function authorize(ctx: RequestContext): Promise<GateResult> {
+  const { rt, state, scope, req, info, deadline, obs } = ctx;
   const cfg = state.config;
   if (rt.stopping) {
     throw new SigilError(

@@ -65,17 +65,8 @@ export async function handleUpgrade(
   let redactor: Redactor | undefined;
   try {
     const headers = handshakeHeaders(req.rawHeaders);
-    const { gate, out } = await prepareOutbound(
-      rt,
-      state,
-      scope,
-      req,
-      info,
-      deadline,
-      held,
-      obs,
-      headers,
-    );
+    const ctx = { rt, state, scope, req, info, deadline, obs };
+    const { gate, out } = await prepareOutbound(ctx, held, headers);
     const release = held.release!;
     redactor = createRedactor(credentialNeedles(held.cred!));
     const target = upstreamTarget(state, scope, gate.route);
