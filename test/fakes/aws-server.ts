@@ -6,9 +6,9 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer } from "node:https";
-import type { AddressInfo, Socket } from "node:net";
 import type { TestPki } from "../helpers/pki.js";
 import type { ReceivedRequest } from "./sigv4-verify.js";
+import { listenOnLoopback } from "../helpers/loopback-server.js";
 
 /** A running fake endpoint. */
 export interface AwsFakeServer {
@@ -34,7 +34,6 @@ export async function startAwsServer(
 ): Promise<AwsFakeServer> {
   const leaf = pki.issue(hosts);
   const requests: ReceivedRequest[] = [];
-  const sockets = new Set<Socket>();
   const state = { hang: false, connections: 0 };
   const server = createServer({ key: leaf.keyPem, cert: leaf.certPem }, (req, res) => {
     void readAll(req).then((body) => {
@@ -49,15 +48,8 @@ export async function startAwsServer(
     });
   });
   server.on("secureConnection", () => state.connections++);
-  server.on("connection", (s: Socket) => {
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", resolve);
-  });
-  const port = (server.address() as AddressInfo).port;
+  const listener = await listenOnLoopback(server);
+  const port = listener.port;
   return {
     port,
     origin: `https://127.0.0.1:${port}`,
@@ -71,11 +63,7 @@ export async function startAwsServer(
     set hang(v: boolean) {
       state.hang = v;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      }),
+    close: listener.close,
   };
 }
 

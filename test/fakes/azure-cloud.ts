@@ -7,11 +7,11 @@
  */
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { createServer } from "node:https";
-import type { AddressInfo, Socket } from "node:net";
 import type { AzureKeyVaultDeps } from "../../src/backends/azure-key-vault.js";
 import { createTestPki } from "../helpers/pki.js";
 import { createFakeEntra, json, type FakeEntra, type FakeEntraApp } from "./azure-identity.js";
 import { createFakeKeyVault, type FakeKeyVault } from "./azure-key-vault.js";
+import { listenOnLoopback } from "../helpers/loopback-server.js";
 
 export const VAULT_HOST = "sigil-test.vault.azure.net";
 /** A vault outside Azure's domain: its challenge (resource vault.azure.net) must be refused. */
@@ -86,16 +86,8 @@ export async function startFakeAzure(): Promise<FakeAzure> {
       json(res, 421, { error: "misdirected request" });
     });
   });
-  const sockets = new Set<Socket>();
-  server.on("connection", (s: Socket) => {
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", resolve);
-  });
-  const port = (server.address() as AddressInfo).port;
+  const listener = await listenOnLoopback(server);
+  const port = listener.port;
   const target = { host: "127.0.0.1", port };
   const resolveMap = new Map(hosts.map((h) => [`${h}:443`, target]));
   return {
@@ -106,10 +98,6 @@ export async function startFakeAzure(): Promise<FakeAzure> {
     requests,
     deps: (env = {}) => ({ env, extraCa: [pki.caPem], resolve: resolveMap }),
     federatedKey: federated.privateKey,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      }),
+    close: listener.close,
   };
 }

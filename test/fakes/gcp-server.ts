@@ -6,8 +6,8 @@
 import { createServer as createHttpServer, type IncomingMessage } from "node:http";
 import type { RequestListener, Server, ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo, Socket } from "node:net";
 import type { TestPki } from "../helpers/pki.js";
+import { listenOnLoopback } from "../helpers/loopback-server.js";
 
 /** A listening fake. */
 export interface FakeListener {
@@ -25,24 +25,12 @@ export async function listenFake(handler: RequestListener, pki?: TestPki): Promi
         return createHttpsServer({ key: leaf.keyPem, cert: leaf.certPem }, handler);
       })()
     : createHttpServer(handler);
-  const sockets = new Set<Socket>();
-  server.on("connection", (s: Socket) => {
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", resolve);
-  });
-  const port = (server.address() as AddressInfo).port;
+  const listener = await listenOnLoopback(server);
+  const port = listener.port;
   return {
     port,
     origin: `${pki ? "https" : "http"}://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      }),
+    close: listener.close,
   };
 }
 

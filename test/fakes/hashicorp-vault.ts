@@ -6,7 +6,6 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo, Socket } from "node:net";
 import { createTestPki } from "../helpers/pki.js";
 import { DatabaseEngine, revokeLease, type Lease } from "./hashicorp-vault/dynamic.js";
 import { KvV1, KvV2, type KvData } from "./hashicorp-vault/kv.js";
@@ -14,6 +13,7 @@ import { appRoleLogin, jwtLogin, type AppRole, type JwtRole } from "./hashicorp-
 import { PkiEngine, type PkiRole } from "./hashicorp-vault/pki.js";
 import { badRequest, denied, sendErrors, sendOk } from "./hashicorp-vault/reply.js";
 import { policyAllows, TokenStore, type TokenGrant } from "./hashicorp-vault/tokens.js";
+import { listenOnLoopback } from "../helpers/loopback-server.js";
 
 export type { TokenGrant } from "./hashicorp-vault/tokens.js";
 
@@ -55,7 +55,6 @@ export async function startFakeVault(options: FakeVaultOptions = {}) {
   const leases = new Map<string, Lease>();
   const revocations: string[] = [];
   const requests: FakeVaultRequest[] = [];
-  const sockets = new Set<Socket>();
   let logins = 0;
   let connections = 0;
   /** Milliseconds to sit on a request before answering it; Infinity = never answer. */
@@ -129,15 +128,8 @@ export async function startFakeVault(options: FakeVaultOptions = {}) {
     handle(req, res).catch(() => sendErrors(res, 500, ["internal error"]));
   });
   server.on("secureConnection", () => connections++);
-  server.on("connection", (s: Socket) => {
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", resolve);
-  });
-  const port = (server.address() as AddressInfo).port;
+  const listener = await listenOnLoopback(server);
+  const port = listener.port;
 
   return {
     url: `https://127.0.0.1:${port}`,
@@ -212,11 +204,7 @@ export async function startFakeVault(options: FakeVaultOptions = {}) {
     setLatency(pick: ((path: string) => number | undefined) | undefined) {
       latency = pick;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      }),
+    close: listener.close,
   };
 }
 
