@@ -45,6 +45,8 @@ export interface RequestSummary {
   status: number;
   /** The ERR_* code for a deny or an error. */
   code?: string;
+  /** Its human reason (a SigilError reason, safe to show), when the proxy refused or failed. */
+  reason?: string;
   phases: PhaseTimes;
 }
 

@@ -19,6 +19,8 @@ export interface ObserveDeps {
 export interface RequestEnd {
   status: number;
   error?: string;
+  /** The refusal's human reason (a SigilError reason: never holds a secret). */
+  reason?: string;
 }
 
 export class RequestObservation {
@@ -51,7 +53,7 @@ export class RequestObservation {
     this.#end = end;
   }
   failed(err: SigilError): void {
-    this.#end = { status: err.status, error: err.code };
+    this.#end = { status: err.status, error: err.code, reason: err.reason };
   }
 
   summarize(info: DenyInfo, time: number): RequestSummary {
@@ -61,9 +63,9 @@ export class RequestObservation {
     if (this.#attested >= 0) phases.attestation = this.#attested - this.#routed;
     if (this.#fetched >= 0) phases.backend = this.#fetched - this.#attested;
     if (this.#released >= 0) phases.upstream = end - this.#released;
-    const { status, error } = this.#end;
+    const { status, error, reason } = this.#end;
     const decision = this.#released < 0 ? "deny" : error === undefined ? "allow" : "error";
-    return summary(info, time, decision, status, error, phases, this.#backend);
+    return summary(info, time, decision, status, error, reason, phases, this.#backend);
   }
 }
 
@@ -74,7 +76,7 @@ export function reportRequest(rt: ObserveDeps, obs: RequestObservation, info: De
 
 /** Reports a refusal made before the pipeline (CONNECT, absolute-form, malformed HTTP): untimed. */
 export function reportRefusal(rt: ObserveDeps, err: SigilError, info: DenyInfo): void {
-  report(rt, summary(info, rt.nowMs(), "deny", err.status, err.code, {}, undefined));
+  report(rt, summary(info, rt.nowMs(), "deny", err.status, err.code, err.reason, {}, undefined));
 }
 
 /** One literal with every key (absent ones undefined): one object shape, no spreads. */
@@ -84,6 +86,7 @@ function summary(
   decision: Decision,
   status: number,
   code: string | undefined,
+  reason: string | undefined,
   phases: PhaseTimes,
   backend: string | undefined,
 ): RequestSummary {
@@ -99,6 +102,7 @@ function summary(
     decision,
     status,
     code,
+    reason,
     phases,
   };
 }
@@ -114,6 +118,7 @@ function report(rt: ObserveDeps, s: RequestSummary): void {
     decision: s.decision,
     status: s.status,
     code: s.code,
+    reason: s.reason,
     ms: s.phases.total === undefined ? undefined : Math.round(s.phases.total * 10) / 10,
   });
 }

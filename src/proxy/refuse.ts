@@ -49,13 +49,6 @@ export async function recordDeny(
     ...(info.replayClaimed ? { replayClaimed: true } : {}),
     ...(info.exp !== undefined ? { exp: info.exp } : {}),
   };
-  rt.logger.log("info", "request refused", {
-    requestId: info.requestId,
-    code: err.code,
-    reason: err.reason,
-    agent: info.agent?.name,
-    host: info.host,
-  });
   let timer: NodeJS.Timeout | undefined;
   const wait = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, DENY_WAIT_MS);

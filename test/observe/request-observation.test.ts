@@ -128,6 +128,7 @@ describe("request observation", () => {
       decision: "deny",
       status: 407,
       code: "ERR_AGENT_UNAUTHENTICATED",
+      reason: "x",
       phases: {},
     });
     assert.equal(logs[0]!["ms"], undefined);
