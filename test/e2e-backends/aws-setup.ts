@@ -8,17 +8,18 @@ import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateAgentToken, generateId, hashToken } from "../../src/agents.js";
+import { generateAgentToken, generateId } from "../../src/agents.js";
 import type { AuditRecord } from "../../src/audit/record.js";
 import { resolveHome } from "../../src/config/home.js";
-import type { BackendEntry, ConfigFile, RouteEntry } from "../../src/config/schema.js";
+import type { BackendEntry, RouteEntry } from "../../src/config/schema.js";
 import { writeConfigFile } from "../../src/config/store.js";
 import { makeDevAttestation } from "../../src/dev/attest.js";
-import { devKeyInfo, type DevKey } from "../../src/dev/keys.js";
+import type { DevKey } from "../../src/dev/keys.js";
 import { createCa, writeCa } from "../../src/mitm/ca.js";
 import { startProxy } from "../../src/proxy/app.js";
 import { agentRequest, type AgentResponse } from "../helpers/agent-client.js";
 import { readAudit, sleep } from "../helpers/harness.js";
+import { oneAgentConfig } from "./one-agent-config.js";
 
 /** A route in this setup's terms; the upstream is where `host:443` resolves. */
 export interface AwsRoute {
@@ -56,7 +57,6 @@ export async function startAwsVault(opts: AwsVaultOptions) {
   const ca = createCa();
   await writeCa(home.caDir, ca);
   const key = makeDevKey();
-  const { fingerprint, publicJwk } = devKeyInfo(key);
   const agent = { id: generateId("agt"), name: "agent-a", token: generateAgentToken() };
   const routes: RouteEntry[] = [];
   const resolve: Record<string, string> = {};
@@ -82,29 +82,7 @@ export async function startAwsVault(opts: AwsVaultOptions) {
     });
     resolve[`${r.host}:443`] = `127.0.0.1:${r.upstreamPort}`;
   }
-  const cfg: ConfigFile = {
-    version: 1,
-    proxy: {},
-    anchors: [
-      {
-        kid: key.kid,
-        fingerprint,
-        issuers: ["sigil-core"],
-        audience: "sigil-sign",
-        jwk: publicJwk,
-      },
-    ],
-    agents: [
-      {
-        id: agent.id,
-        name: agent.name,
-        token_sha256: hashToken(agent.token),
-        created_at: "2025-01-01T00:00:00Z",
-      },
-    ],
-    backends: opts.backends,
-    routes,
-  };
+  const cfg = oneAgentConfig(key, agent, opts.backends, routes);
   writeConfigFile(home.config, cfg);
   const logs: string[] = [];
   const proxy = await startProxy({

@@ -7,19 +7,19 @@ import assert from "node:assert/strict";
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateAgentToken, generateId, hashToken } from "../../src/agents.js";
+import { generateAgentToken, generateId } from "../../src/agents.js";
 import { createAzureKeyVaultBackend } from "../../src/backends/azure-key-vault.js";
 import { resolveHome } from "../../src/config/home.js";
-import type { ConfigFile } from "../../src/config/schema.js";
 import { writeConfigFile } from "../../src/config/store.js";
 import { makeDevAttestation } from "../../src/dev/attest.js";
-import { devKeyInfo, loadOrCreateDevKey } from "../../src/dev/keys.js";
+import { loadOrCreateDevKey } from "../../src/dev/keys.js";
 import { createCa, writeCa } from "../../src/mitm/ca.js";
 import { startProxy } from "../../src/proxy/app.js";
 import { CLIENT_ID, CLIENT_SECRET, TENANT_ID, startFakeAzure } from "../fakes/azure-cloud.js";
 import { agentRequest } from "../helpers/agent-client.js";
 import { expectErrorResponse, readAudit } from "../helpers/harness.js";
 import { startUpstream } from "../helpers/upstream.js";
+import { oneAgentConfig } from "./one-agent-config.js";
 
 const API_HOST = "api.example.test";
 const AGENT = "agent-az";
@@ -34,7 +34,6 @@ const home = resolveHome(root, {});
 const ca = createCa();
 await writeCa(home.caDir, ca);
 const devKey = await loadOrCreateDevKey(join(root, "dev-key.json"));
-const { fingerprint, publicJwk } = devKeyInfo(devKey);
 const upstreamCa = join(root, "upstream-ca.pem");
 await writeFile(upstreamCa, upstream.caPem);
 const token = generateAgentToken();
@@ -57,29 +56,12 @@ const route = (path: string, secret: string) => ({
   binding: "optional" as const,
   upstream_ca: upstreamCa,
 });
-const cfg: ConfigFile = {
-  version: 1,
-  proxy: {},
-  anchors: [
-    {
-      kid: devKey.kid,
-      fingerprint,
-      issuers: ["sigil-core"],
-      audience: "sigil-sign",
-      jwk: publicJwk,
-    },
-  ],
-  agents: [
-    {
-      id: agentId,
-      name: AGENT,
-      token_sha256: hashToken(token),
-      created_at: "2025-01-01T00:00:00Z",
-    },
-  ],
-  backends: [{ name: "kv", kind: "azure-key-vault", options: backendOptions }],
-  routes: [route("/v1/*", "secret/api-key"), route("/missing/*", "secret/no-such-secret")],
-};
+const cfg = oneAgentConfig(
+  devKey,
+  { id: agentId, name: AGENT, token },
+  [{ name: "kv", kind: "azure-key-vault", options: backendOptions }],
+  [route("/v1/*", "secret/api-key"), route("/missing/*", "secret/no-such-secret")],
+);
 writeConfigFile(home.config, cfg);
 fake.vault.putSecret("api-key", SECRET_VALUE);
 

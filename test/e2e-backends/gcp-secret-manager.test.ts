@@ -8,18 +8,18 @@ import assert from "node:assert/strict";
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateAgentToken, generateId, hashToken } from "../../src/agents.js";
+import { generateAgentToken, generateId } from "../../src/agents.js";
 import { resolveHome, type HomePaths } from "../../src/config/home.js";
-import type { ConfigFile } from "../../src/config/schema.js";
 import { writeConfigFile } from "../../src/config/store.js";
 import { makeDevAttestation } from "../../src/dev/attest.js";
-import { devKeyInfo, loadOrCreateDevKey, type DevKey } from "../../src/dev/keys.js";
+import { loadOrCreateDevKey, type DevKey } from "../../src/dev/keys.js";
 import { createCa, writeCa, type CaPem } from "../../src/mitm/ca.js";
 import { startProxy, type RunningProxy } from "../../src/proxy/app.js";
 import { startFakeGcp, type FakeGcp } from "../fakes/gcp-stack.js";
 import { agentRequest } from "../helpers/agent-client.js";
 import { expectErrorResponse, readAudit } from "../helpers/harness.js";
 import { startUpstream, type Upstream } from "../helpers/upstream.js";
+import { oneAgentConfig } from "./one-agent-config.js";
 
 const HOST = "api.example.test";
 const LATEST = "sk-gcp-e2e-latest-7d1c";
@@ -53,7 +53,6 @@ before(async () => {
   ca = createCa();
   await writeCa(home.caDir, ca);
   key = await loadOrCreateDevKey(join(root, "dev-key.json"));
-  const { fingerprint, publicJwk } = devKeyInfo(key);
   const agentId = generateId("agt");
   const route = (path: string, backend: string, secret: string, inject?: string) => ({
     id: generateId("rt"),
@@ -66,27 +65,10 @@ before(async () => {
     binding: "required" as const,
     upstream_ca: upstreamCa,
   });
-  const cfg: ConfigFile = {
-    version: 1,
-    proxy: {},
-    anchors: [
-      {
-        kid: key.kid,
-        fingerprint,
-        issuers: ["sigil-core"],
-        audience: "sigil-sign",
-        jwk: publicJwk,
-      },
-    ],
-    agents: [
-      {
-        id: agentId,
-        name: AGENT,
-        token_sha256: hashToken(agentToken),
-        created_at: "2025-01-01T00:00:00Z",
-      },
-    ],
-    backends: [
+  const cfg = oneAgentConfig(
+    key,
+    { id: agentId, name: AGENT, token: agentToken },
+    [
       // The first fetch loads google-auth-library and grants a token: allow for loaded CI hosts.
       { name: "gcp", kind: "gcp-secret-manager", options: { ...gcp.options, timeout_ms: "5000" } },
       {
@@ -95,7 +77,7 @@ before(async () => {
         options: { ...gcp.options, timeout_ms: "400" },
       },
     ],
-    routes: [
+    [
       route("/v1/*", "gcp", "api-key"),
       route(
         "/db/*",
@@ -107,7 +89,7 @@ before(async () => {
       route("/missing", "gcp", "no-such-secret"),
       route("/slow", "gcp-fast", "slow"),
     ],
-  };
+  );
   writeConfigFile(home.config, cfg);
   proxy = await startProxy({
     home,
