@@ -1,6 +1,8 @@
 /**
  * Sends the prepared request upstream over verified TLS (spec §3) and resolves at the response
- * head. Connections are pooled per trust context; there is deliberately no option to skip
+ * head. Connections are pooled per agent and trust context — never shared between agents — and
+ * every request carries framing for exactly the body it sends (framing.ts). An exchange that ends
+ * irregularly takes its connection with it (exchange.ts). There is deliberately no option to skip
  * certificate verification — a route that needs a private CA names it with `--upstream-ca`.
  */
 import {
@@ -24,6 +26,8 @@ import {
 import type { Duplex, Readable } from "node:stream";
 import { SigilError } from "./errors.js";
 import type { OutboundRequest } from "./inject/injector.js";
+import { applyFraming, type BodyFraming } from "./proxy/framing.js";
+import { guardExchange } from "./proxy/exchange.js";
 
 export interface UpstreamTarget {
   scheme: "https" | "http";
@@ -39,12 +43,20 @@ export interface UpstreamTarget {
   caPems?: readonly string[];
 }
 
+/** The body to send: a buffered one (sent with its length), or the agent's stream and framing. */
+export type OutboundBody = Buffer | { stream: Readable; framing: BodyFraming };
+
 export interface UpstreamPool {
+  /**
+   * `partition` (the agent's id) selects the connection pool: connections are never shared
+   * between partitions, so one agent's bytes can never be read as part of another's request.
+   */
   request(
     target: UpstreamTarget,
     req: Pick<OutboundRequest, "method" | "path" | "host" | "headers" | "tls">,
-    body: Readable | Buffer,
+    body: OutboundBody,
     signal: AbortSignal,
+    partition: string,
   ): Promise<IncomingMessage>;
   /**
    * Sends an HTTP/1.1 Upgrade handshake on a connection of its own (same trust rules) and resolves
@@ -70,25 +82,39 @@ const AGENT_OPTS = {
   scheduling: "lifo",
 } as const;
 
-export function createUpstreamPool(): UpstreamPool {
-  const httpAgent = new HttpAgent(AGENT_OPTS);
-  const httpsAgents = new Map<SecureContext | undefined, HttpsAgent>();
+/** One partition's pools: plain http, and https per trust context. */
+interface Partition {
+  http: HttpAgent;
+  https: Map<SecureContext | undefined, HttpsAgent>;
+}
 
-  function httpsAgentFor(ctx: SecureContext | undefined): HttpsAgent {
-    let agent = httpsAgents.get(ctx);
+export function createUpstreamPool(): UpstreamPool {
+  const partitions = new Map<string, Partition>();
+
+  function partitionFor(key: string): Partition {
+    let p = partitions.get(key);
+    if (!p) {
+      p = { http: new HttpAgent(AGENT_OPTS), https: new Map() };
+      partitions.set(key, p);
+    }
+    return p;
+  }
+
+  function httpsAgentFor(p: Partition, ctx: SecureContext | undefined): HttpsAgent {
+    let agent = p.https.get(ctx);
     if (!agent) {
       agent = new HttpsAgent({ ...AGENT_OPTS, ...(ctx ? { secureContext: ctx } : {}) });
-      httpsAgents.set(ctx, agent);
+      p.https.set(ctx, agent);
     }
     return agent;
   }
 
-  /** The node:http(s) request for `req`; `own` = a connection of its own, never pooled. */
+  /** The node:http(s) request for `req`; without a partition, a connection of its own. */
   function open(
     target: UpstreamTarget,
     req: Pick<OutboundRequest, "method" | "path" | "host" | "headers" | "tls">,
     signal: AbortSignal,
-    own: boolean,
+    partition: Partition | undefined,
   ): ClientRequest {
     const common = {
       host: target.connectHost,
@@ -102,8 +128,11 @@ export function createUpstreamPool(): UpstreamPool {
     };
     const out =
       target.scheme === "http"
-        ? httpRequest({ ...common, agent: own ? false : httpAgent })
-        : httpsRequest({ ...common, ...tlsOptions(target, req, own) });
+        ? httpRequest({ ...common, agent: partition ? partition.http : false })
+        : httpsRequest({ ...common, ...tlsOptions(target, req, partition) });
+    // Node enforces the Content-Length we set against the bytes actually written (an
+    // OutgoingMessage property since Node 18.10; @types/node declares it on ServerResponse only).
+    (out as ClientRequest & { strictContentLength: boolean }).strictContentLength = true;
     out.setHeader("host", req.host);
     for (const [name, value] of Object.entries(req.headers)) out.setHeader(name, value);
     return out;
@@ -113,8 +142,9 @@ export function createUpstreamPool(): UpstreamPool {
   function tlsOptions(
     target: UpstreamTarget,
     req: Pick<OutboundRequest, "tls">,
-    own: boolean,
+    partition: Partition | undefined,
   ): HttpsRequestOptions {
+    const own = partition === undefined;
     // A client certificate makes the connection this release's own: never pooled.
     const trust = req.tls
       ? {
@@ -127,7 +157,7 @@ export function createUpstreamPool(): UpstreamPool {
         : {};
     return {
       ...trust,
-      agent: req.tls || own ? false : httpsAgentFor(target.secureContext),
+      agent: req.tls || !partition ? false : httpsAgentFor(partition, target.secureContext),
       rejectUnauthorized: true,
       ...(isIP(target.host) ? {} : { servername: target.host }),
       checkServerIdentity: identityCheckFor(target.host),
@@ -135,18 +165,24 @@ export function createUpstreamPool(): UpstreamPool {
   }
 
   return {
-    request(target, req, body, signal) {
+    request(target, req, body, signal, partition) {
       return new Promise((resolve, reject) => {
-        const out = open(target, req, signal, false);
+        const headers = { ...req.headers };
+        applyFraming(headers, Buffer.isBuffer(body) ? body : body.framing);
+        const out = open(target, { ...req, headers }, signal, partitionFor(partition));
+        guardExchange(out, Buffer.isBuffer(body) ? undefined : body.stream);
         out.once("response", resolve);
         out.once("error", (err) => reject(upstreamError(err, signal)));
         if (Buffer.isBuffer(body)) out.end(body);
-        else body.pipe(out);
+        else if (body.framing.kind === "none") out.end();
+        else body.stream.pipe(out);
       });
     },
     upgrade(target, req, signal) {
       return new Promise((resolve, reject) => {
-        const out = open(target, req, signal, true);
+        const headers = { ...req.headers };
+        applyFraming(headers, { kind: "none" });
+        const out = open(target, { ...req, headers }, signal, undefined);
         out.once("upgrade", (res: IncomingMessage, socket: Duplex, head: Buffer) =>
           resolve({ upgraded: true, res, socket, head }),
         );
@@ -156,8 +192,11 @@ export function createUpstreamPool(): UpstreamPool {
       });
     },
     destroy() {
-      httpAgent.destroy();
-      for (const a of httpsAgents.values()) a.destroy();
+      for (const p of partitions.values()) {
+        p.http.destroy();
+        for (const a of p.https.values()) a.destroy();
+      }
+      partitions.clear();
     },
   };
 }

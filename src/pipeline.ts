@@ -14,6 +14,7 @@ import type { CompiledRoute } from "./config/compile.js";
 import { SigilError } from "./errors.js";
 import { fetchCredential } from "./proxy/fetch-credential.js";
 import { readBodyLimited } from "./proxy/body.js";
+import { requestFraming, type BodyFraming } from "./proxy/framing.js";
 import { createDeadline, type Deadline } from "./proxy/deadline.js";
 import { checkProbeIsolation } from "./probe/isolation.js";
 import { outboundHeaders } from "./proxy/headers.js";
@@ -62,7 +63,13 @@ export async function handleRequest(
     const end = await streamResponse(
       rt,
       state,
-      { scope, route: gate.route, out, body: gate.body ?? req, redactor },
+      {
+        scope,
+        route: gate.route,
+        out,
+        body: gate.body ?? { stream: req, framing: gate.framing },
+        redactor,
+      },
       {
         req,
         res,
@@ -135,6 +142,8 @@ export interface GateResult {
   bindingResult: string;
   pathWithQuery: string;
   path: string;
+  /** How the agent framed its body; the forwarder frames the upstream request from it. */
+  framing: BodyFraming;
   body?: Buffer;
 }
 
@@ -153,6 +162,7 @@ async function authorize(ctx: RequestContext): Promise<GateResult> {
   }
   const target = resolveRequestTarget(scope, req);
   info.path = target.path;
+  const framing = requestFraming(req);
   const match = cfg.routes.match(scope.agent.id, {
     scheme: scope.scheme,
     host: scope.host,
@@ -201,6 +211,7 @@ async function authorize(ctx: RequestContext): Promise<GateResult> {
     bindingResult: binding.result,
     pathWithQuery: target.pathWithQuery,
     path: target.path,
+    framing,
     ...(body ? { body } : {}),
   };
 }

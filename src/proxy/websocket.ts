@@ -14,6 +14,7 @@ import { prepareOutbound, type RequestScope } from "../pipeline.js";
 import { recordFailure, releaseHeld, type Held } from "./held.js";
 import type { UpgradeAnswer } from "../forward.js";
 import { createDeadline } from "./deadline.js";
+import { hasBody, requestFraming } from "./framing.js";
 import { outboundHeaders } from "./headers.js";
 import { writeOutcome } from "./outcome.js";
 import { createRedactor, credentialNeedles, type Redactor } from "./redact.js";
@@ -64,6 +65,11 @@ export async function handleUpgrade(
   const held: Held = {};
   let redactor: Redactor | undefined;
   try {
+    // An opening handshake has no body (RFC 6455 §4.1); bytes after its head are frames. A
+    // declared body would be read by the upstream as the start of the session, so it is refused.
+    if (hasBody(requestFraming(req))) {
+      throw new SigilError("ERR_BAD_REQUEST", "a WebSocket handshake must not carry a body");
+    }
     const headers = handshakeHeaders(req.rawHeaders);
     const ctx = { rt, state, scope, req, info, deadline, obs };
     const { gate, out } = await prepareOutbound(ctx, held, headers);
