@@ -67,6 +67,8 @@ export interface UpstreamPool {
     req: Pick<OutboundRequest, "method" | "path" | "host" | "headers" | "tls">,
     signal: AbortSignal,
   ): Promise<UpgradeAnswer>;
+  /** Closes the pools of partitions `keep` rejects (agents removed or revoked by a reload). */
+  retainPartitions(keep: (partition: string) => boolean): void;
   destroy(): void;
 }
 
@@ -191,6 +193,13 @@ export function createUpstreamPool(): UpstreamPool {
         out.end();
       });
     },
+    retainPartitions(keep) {
+      for (const [key, p] of partitions) {
+        if (keep(key)) continue;
+        partitions.delete(key);
+        for (const agent of [p.http, ...p.https.values()]) retireAgent(agent);
+      }
+    },
     destroy() {
       for (const p of partitions.values()) {
         p.http.destroy();
@@ -199,6 +208,15 @@ export function createUpstreamPool(): UpstreamPool {
       partitions.clear();
     },
   };
+}
+
+/**
+ * Closes a pool's idle sockets now and each socket in use when its exchange ends (a pool that
+ * keeps no free sockets destroys each one it gets back): requests in flight are not cut.
+ */
+function retireAgent(agent: HttpAgent): void {
+  agent.maxFreeSockets = 0;
+  for (const list of Object.values(agent.freeSockets)) for (const s of list ?? []) s.destroy();
 }
 
 /** Maps socket/TLS failures to ERR_UPSTREAM_FAILED with a reason that names the class, not data. */

@@ -211,6 +211,11 @@ async function run(
       runtime.state = probe.attach(
         await buildState(next, runtime.state, { env: opts.env, nowMs, backendDeps }),
       );
+      // Revoked or removed agents keep no idle upstream connections.
+      runtime.upstream.retainPartitions((id) => {
+        const entry = next.agentsById.get(id);
+        return entry !== undefined && !entry.revoked_at;
+      });
       await audit.append({ type: "config", configHash: next.hash }).catch(() => undefined);
       opts.logger.log("info", "config reloaded", { hash: next.hash });
     },

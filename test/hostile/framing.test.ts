@@ -345,6 +345,18 @@ describe("outbound request framing", () => {
     }
   });
 
+  it("a reload that revokes an agent closes that agent's idle upstream connections", async () => {
+    const b1 = await exchange([next(await signB())], b.token);
+    const conn = raw.connections[b1.upstream[0]!.connection]!;
+    const a1 = await exchange([next()]);
+    assert.equal(conn.closed, false, "kept alive in B's pool");
+    await h.updateConfig((cfg) => {
+      cfg.agents.find((x) => x.id === b.id)!.revoked_at = "2025-01-02T00:00:00Z";
+    });
+    await waitFor(() => conn.closed);
+    assert.equal(raw.connections[a1.upstream[0]!.connection]!.closed, false, "A's pool is kept");
+  });
+
   it("frames absolute-form plaintext requests the same way", async () => {
     await h.updateConfig((cfg) => {
       for (const r of cfg.routes) if (r.host === RAW_HOST) r.allow_plaintext = true;
