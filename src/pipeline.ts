@@ -6,7 +6,6 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Agent } from "./agents.js";
 import { checkBodyHash, checkIntentBinding } from "./attestation/binding.js";
 import { verifyAttestation, type VerifiedAttestation } from "./attestation/verify.js";
 import type { Credential } from "./backends/backend.js";
@@ -18,24 +17,17 @@ import { requestFraming, type BodyFraming } from "./proxy/framing.js";
 import { createDeadline, type Deadline } from "./proxy/deadline.js";
 import { checkProbeIsolation } from "./probe/isolation.js";
 import { outboundHeaders } from "./proxy/headers.js";
-import type { DenyInfo } from "./proxy/refuse.js";
+import type { DenyInfo } from "./proxy/deny-info.js";
 import { recordFailure, releaseHeld, type Held } from "./proxy/held.js";
 import { createRedactor, credentialNeedles, type Redactor } from "./proxy/redact.js";
 import { sendError } from "./proxy/respond.js";
 import type { Runtime, RuntimeState } from "./proxy/runtime.js";
 import { streamResponse } from "./proxy/stream-response.js";
 import { resolveRequestTarget } from "./proxy/target.js";
-import { replayHoldUntilMs } from "./replay/memory.js";
+import { authority, type RequestScope } from "./proxy/request-scope.js";
+import { replayHoldUntilMs } from "./replay/store.js";
 import { RequestObservation, reportRequest } from "./observe/request-observation.js";
 import type { OutboundRequest } from "./inject/injector.js";
-
-/** Where a request came from: the tunnel's authority and agent, or an absolute-form http URL. */
-export interface RequestScope {
-  scheme: "https" | "http";
-  host: string;
-  port: number;
-  agent: Agent;
-}
 
 export async function handleRequest(
   rt: Runtime,
@@ -283,13 +275,6 @@ function singleHeader(req: IncomingMessage, name: string): string | undefined {
     value = raw[i + 1] as string;
   }
   return value;
-}
-
-/** The request's authority as it appears in Host: the port only when not the scheme's default. */
-export function authority(scope: RequestScope): string {
-  const defaultPort = scope.scheme === "https" ? 443 : 80;
-  const host = scope.host.includes(":") ? `[${scope.host}]` : scope.host;
-  return scope.port === defaultPort ? host : `${host}:${scope.port}`;
 }
 
 function liveUrl(scope: RequestScope, pathWithQuery: string): string {

@@ -36,7 +36,7 @@ export async function loadAnchorJwk(
 ): Promise<CheckedJwk> {
   const fingerprint = parseFingerprint(anchor.fingerprint);
   const jwk = await loadFromSource(anchor, deps);
-  if (!(await fingerprintMatches(jwk, fingerprint))) {
+  if (!fingerprintMatches(jwk, fingerprint)) {
     throw new SigilError(
       "ERR_TRUST_ANCHOR",
       `key "${anchor.kid}" does not match the pinned fingerprint; it will not be used`,

@@ -4,7 +4,6 @@
  * https://www.rfc-editor.org/rfc/rfc7638
  */
 import { createHash } from "node:crypto";
-import { calculateJwkThumbprint } from "jose";
 import { SigilError } from "../errors.js";
 import { decodeBase64url } from "./base64url.js";
 
@@ -44,18 +43,23 @@ export function rawKeyFingerprint(jwk: Ed25519PublicJwk): string {
   return "sha256:" + createHash("sha256").update(raw).digest("hex");
 }
 
-/** RFC 7638 thumbprint (SHA-256) of an Ed25519 JWK, base64url-encoded. */
-export function jwkThumbprint(jwk: Ed25519PublicJwk): Promise<string> {
-  return calculateJwkThumbprint({ kty: jwk.kty, crv: jwk.crv, x: jwk.x }, "sha256");
+/**
+ * RFC 7638 thumbprint (SHA-256) of an Ed25519 JWK, base64url-encoded: the hash of the JSON of the
+ * required members only, in lexicographic order, with no whitespace (RFC 8037 §2 names them for
+ * OKP: crv, kty, x). `x` is base64url already, so it needs no escaping.
+ */
+export function jwkThumbprint(jwk: Ed25519PublicJwk): string {
+  const members = `{"crv":"${jwk.crv}","kty":"${jwk.kty}","x":"${jwk.x}"}`;
+  return createHash("sha256").update(members, "utf8").digest("base64url");
 }
 
 /** True when the fingerprint pins this key in any accepted form. */
-export async function fingerprintMatches(
+export function fingerprintMatches(
   jwk: Ed25519PublicJwk,
   fingerprint: string | ParsedFingerprint,
-): Promise<boolean> {
+): boolean {
   const fp = typeof fingerprint === "string" ? parseFingerprint(fingerprint) : fingerprint;
-  const thumbprint = await jwkThumbprint(jwk);
+  const thumbprint = jwkThumbprint(jwk);
   if (fp.form === "base64url") return fp.thumbprint === thumbprint;
   if (rawKeyFingerprint(jwk) === "sha256:" + fp.hex) return true;
   return Buffer.from(thumbprint, "base64url").toString("hex") === fp.hex;

@@ -5,6 +5,7 @@
  * and the system roots).
  */
 import type { ResolveTarget } from "../config/resolve.js";
+import type { ImportModule } from "./optional-sdk.js";
 
 export interface BackendDeps {
   env: NodeJS.ProcessEnv;
@@ -15,4 +16,6 @@ export interface BackendDeps {
    * proxy's own `--resolve` / `proxy.resolve` map, which applies to backend endpoints too.
    */
   resolve?: ReadonlyMap<string, ResolveTarget>;
+  /** Loads the optional cloud SDKs (default `import()`); tests inject one that reports a package missing. */
+  importModule?: ImportModule;
 }

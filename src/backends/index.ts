@@ -11,6 +11,7 @@ import { createAzureKeyVaultBackend } from "./azure-key-vault.js";
 import { createEnvBackend } from "./env.js";
 import { createGcpSecretManagerBackend } from "./gcp-secret-manager.js";
 import { createHashicorpVaultBackend } from "./hashicorp-vault.js";
+import { requireBackendSdks } from "./optional-sdk.js";
 
 export type { BackendDeps } from "./deps.js";
 
@@ -40,4 +41,15 @@ export function createBackend(
   deps: BackendDeps,
 ): Backend {
   return FACTORIES[kind](name, options, deps);
+}
+
+/** createBackend, after checking that the kind's optional SDK packages are installed. */
+export async function openBackend(
+  name: string,
+  kind: BackendKind,
+  options: Readonly<Record<string, string>>,
+  deps: BackendDeps,
+): Promise<Backend> {
+  await requireBackendSdks(name, kind, deps.importModule);
+  return createBackend(name, kind, options, deps);
 }

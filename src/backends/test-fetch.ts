@@ -5,7 +5,7 @@
 import { backendTimeoutMs } from "./options.js";
 import type { BackendEntry } from "../config/schema.js";
 import { SigilError } from "../errors.js";
-import { createBackend, isBackendKind, type BackendDeps } from "./index.js";
+import { isBackendKind, openBackend, type BackendDeps } from "./index.js";
 
 /** What a test fetch saw: timing, field names and sizes, never values. */
 export interface TestFetchResult {
@@ -23,7 +23,7 @@ export async function testFetch(
   if (!isBackendKind(entry.kind)) {
     throw new SigilError("ERR_CONFIG_INVALID", `unknown kind ${entry.kind}`);
   }
-  const backend = createBackend(entry.name, entry.kind, entry.options, deps);
+  const backend = await openBackend(entry.name, entry.kind, entry.options, deps);
   const started = performance.now();
   const cred = await backend.fetch(secretRef, {
     signal: AbortSignal.timeout(backendTimeoutMs(entry.options)),

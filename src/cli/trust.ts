@@ -3,7 +3,8 @@
  * from its source and refuses to pin it unless it matches the fingerprint.
  */
 import { resolve } from "node:path";
-import { resolveAnchorKey, type AnchorConfig } from "../attestation/keys.js";
+import { resolveAnchorKey } from "../attestation/keys.js";
+import { toAnchor } from "../config/anchor.js";
 import type { AnchorEntry } from "../config/schema.js";
 import { SigilError } from "../errors.js";
 import type { Command } from "./command.js";
@@ -93,18 +94,6 @@ function keySource(values: Record<string, unknown>, env: NodeJS.ProcessEnv): Par
   }
   return {
     jwks_url: typeof url === "string" ? url : (env["SIGIL_SIGN_JWKS_URL"] ?? DEFAULT_JWKS_URL),
-  };
-}
-
-export function toAnchor(e: AnchorEntry): AnchorConfig {
-  return {
-    kid: e.kid,
-    fingerprint: e.fingerprint,
-    issuers: e.issuers,
-    audience: e.audience,
-    ...(e.jwks_url !== undefined ? { jwksUrl: e.jwks_url } : {}),
-    ...(e.jwks_file !== undefined ? { jwksFile: e.jwks_file } : {}),
-    ...(e.jwk !== undefined ? { jwk: e.jwk } : {}),
   };
 }
 

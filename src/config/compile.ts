@@ -15,6 +15,7 @@ import { SigilError } from "../errors.js";
 import { compileInjector } from "../inject/index.js";
 import type { Injector } from "../inject/injector.js";
 import { compileRoutes, type RouteTable } from "../routing/match.js";
+import { toAnchor } from "./anchor.js";
 import { parseResolveMap, type ResolveTarget } from "./resolve.js";
 import type { AgentEntry, ConfigFile } from "./schema.js";
 
@@ -90,15 +91,7 @@ export function compileConfig(file: ConfigFile): RuntimeConfig {
   const anchors = file.anchors.map((a, i): AnchorConfig => {
     if (file.anchors.findIndex((o) => o.kid === a.kid) !== i)
       throw invalid(`anchors: duplicate kid`);
-    return {
-      kid: a.kid,
-      fingerprint: a.fingerprint,
-      issuers: a.issuers,
-      audience: a.audience,
-      ...(a.jwks_url !== undefined ? { jwksUrl: a.jwks_url } : {}),
-      ...(a.jwks_file !== undefined ? { jwksFile: a.jwks_file } : {}),
-      ...(a.jwk !== undefined ? { jwk: a.jwk } : {}),
-    };
+    return toAnchor(a);
   });
   const routes = file.routes.map((r): CompiledRoute => {
     const where = `routes.${r.id}`;

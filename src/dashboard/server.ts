@@ -8,7 +8,9 @@ import type { AddressInfo } from "node:net";
 import { once } from "node:events";
 import { SigilError } from "../errors.js";
 import type { ProxyMetrics } from "../observe/metrics.js";
-import type { Runtime } from "../proxy/runtime.js";
+import type { AuditWriter } from "../audit/writer.js";
+import type { KeyRing } from "../attestation/keys.js";
+import type { RuntimeConfig } from "../config/compile.js";
 import { VERSION } from "../version.js";
 import type { Activity } from "./activity.js";
 import { describeConfig } from "./config-view.js";
@@ -17,8 +19,19 @@ import { PAGE_HTML } from "./page-html.js";
 import { PAGE_SCRIPT } from "./page-script.js";
 import { PAGE_STYLE } from "./page-style.js";
 
+/**
+ * What the dashboard reads from the running proxy: the part of proxy/runtime's Runtime it shows,
+ * declared here so the dashboard does not import the proxy that starts it.
+ */
+export interface DashboardSource {
+  readonly state: { readonly config: RuntimeConfig; readonly keyRing: KeyRing };
+  readonly audit: AuditWriter;
+  readonly inflight: number;
+  nowMs(): number;
+}
+
 export interface DashboardDeps {
-  rt: Runtime;
+  rt: DashboardSource;
   activity: Activity;
   metrics: ProxyMetrics;
   /** The proxy listener's address, shown on the page. */

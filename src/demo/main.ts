@@ -12,7 +12,7 @@ import { pgCommit } from "../canonical-json.js";
 import { loadDevKey } from "../dev/keys.js";
 import { signAttestation } from "../dev/token.js";
 import { encodeBase64url } from "../attestation/base64url.js";
-import { sendThroughVault, type AgentResponse } from "./agent-client.js";
+import { sendThroughVault, type AgentResponse } from "../probe/agent-client.js";
 import { runCli, startCli, stopCli } from "./cli-runner.js";
 import { startDemoUpstream } from "./upstream.js";
 

@@ -49,7 +49,7 @@ export async function loadOrCreateDevKey(path: string): Promise<DevKey> {
   }
   const { privateKey } = generateKeyPairSync("ed25519");
   const exported = privateKey.export({ format: "jwk" }) as { x: string; d: string };
-  const kid = await devKid(exported.x);
+  const kid = devKid(exported.x);
   const jwk: DevKeyJwk = { kty: "OKP", crv: "Ed25519", x: exported.x, d: exported.d, kid };
   if (await publishExclusive(path, JSON.stringify(jwk, null, 2) + "\n")) {
     return { kid, jwk, privateKey };
@@ -98,8 +98,8 @@ export function devKeyInfo(key: DevKey): DevKeyInfo {
 }
 
 /** "dev-" + the first 12 hex digits of the key's RFC 7638 thumbprint. */
-async function devKid(x: string): Promise<string> {
-  const thumbprint = await jwkThumbprint({ kty: "OKP", crv: "Ed25519", x });
+function devKid(x: string): string {
+  const thumbprint = jwkThumbprint({ kty: "OKP", crv: "Ed25519", x });
   return "dev-" + Buffer.from(thumbprint, "base64url").toString("hex").slice(0, 12);
 }
 

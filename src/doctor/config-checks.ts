@@ -10,7 +10,7 @@ import type { HomePaths } from "../config/home.js";
 import { parseResolveMap } from "../config/resolve.js";
 import type { AnchorEntry, BackendEntry, ConfigFile } from "../config/schema.js";
 import { readConfigFile } from "../config/store.js";
-import { toAnchor } from "../cli/trust.js";
+import { toAnchor } from "../config/anchor.js";
 import { assertNoProbeNames } from "../probe/names.js";
 import { describe, fail, guard, ok, type CheckResult } from "./check.js";
 

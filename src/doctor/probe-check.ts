@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { HomePaths } from "../config/home.js";
-import { sendThroughVault, type AgentResponse } from "../demo/agent-client.js";
+import { sendThroughVault, type AgentResponse } from "../probe/agent-client.js";
 import { makeDevAttestation, type DevAttestation } from "../dev/attest.js";
 import type { EchoReport } from "../probe/echo.js";
 import { probePaths, readProbeMaterial } from "../probe/material.js";

@@ -5,7 +5,7 @@
  */
 import type { SigilError } from "../errors.js";
 import type { Logger } from "../log.js";
-import type { DenyInfo } from "../proxy/refuse.js";
+import type { DenyInfo } from "../proxy/deny-info.js";
 import type { Decision, PhaseTimes, ProxyObserver, RequestSummary } from "./observer.js";
 
 /** What reporting needs from the runtime. */

@@ -6,7 +6,8 @@ import type { AuditRecord } from "../audit/record.js";
 import type { Credential } from "../backends/backend.js";
 import { SigilError, toSigilError } from "../errors.js";
 import { writeOutcome } from "./outcome.js";
-import { recordDeny, type DenyInfo } from "./refuse.js";
+import type { DenyInfo } from "./deny-info.js";
+import { recordDeny } from "./refuse.js";
 import type { Runtime } from "./runtime.js";
 import type { RequestObservation } from "../observe/request-observation.js";
 

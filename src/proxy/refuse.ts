@@ -4,23 +4,10 @@
  * an operator reading the log right after a refusal finds it; if the audit log is down the
  * refusal still goes out — refusing never needs the disk.
  */
-import type { Agent } from "../agents.js";
 import type { SigilError } from "../errors.js";
 import { reportRefusal } from "../observe/request-observation.js";
+import type { DenyInfo } from "./deny-info.js";
 import type { Runtime } from "./runtime.js";
-
-/** What is known about a request when it is refused. Never holds secrets. */
-export interface DenyInfo {
-  requestId: string;
-  agent?: Agent;
-  route?: string;
-  method?: string;
-  host?: string;
-  path?: string;
-  replayId?: string;
-  replayClaimed?: boolean;
-  exp?: number;
-}
 
 const DENY_WAIT_MS = 1000;
 

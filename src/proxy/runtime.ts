@@ -7,7 +7,7 @@ import type { AuditWriter } from "../audit/writer.js";
 import type { KeyRing } from "../attestation/keys.js";
 import { createKeyRing } from "../attestation/keys.js";
 import type { Backend } from "../backends/backend.js";
-import { createBackend, type BackendDeps } from "../backends/index.js";
+import { openBackend, type BackendDeps } from "../backends/index.js";
 import type { RuntimeConfig } from "../config/compile.js";
 import type { UpstreamPool } from "../forward.js";
 import type { Logger } from "../log.js";
@@ -63,11 +63,11 @@ export async function buildState(
     backends.set(
       name,
       reuse ??
-        createBackend(name, b.kind, b.options, {
+        (await openBackend(name, b.kind, b.options, {
           ...deps.backendDeps,
           resolve: config.proxy.resolve,
           env: deps.env,
-        }),
+        })),
     );
     backendKeys.set(name, key);
   }

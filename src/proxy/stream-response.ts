@@ -12,7 +12,7 @@ import type { AuditRecord } from "../audit/record.js";
 import type { CompiledRoute } from "../config/compile.js";
 import type { OutboundRequest } from "../inject/injector.js";
 import type { OutboundBody } from "../forward.js";
-import type { RequestScope } from "../pipeline.js";
+import type { RequestScope } from "./request-scope.js";
 import { writeOutcome } from "./outcome.js";
 import type { Deadline } from "./deadline.js";
 import type { RequestEnd } from "../observe/request-observation.js";

@@ -8,7 +8,7 @@ import type { IncomingMessage } from "node:http";
 import { SigilError } from "../errors.js";
 import { parseAuthority } from "../routing/host.js";
 import { normalizePath } from "../routing/path.js";
-import type { RequestScope } from "../pipeline.js";
+import type { RequestScope } from "./request-scope.js";
 
 export interface RequestTarget {
   path: string;

@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import type { Agent } from "../agents.js";
 import { SigilError } from "../errors.js";
 import { parseAuthority } from "../routing/host.js";
-import type { RequestScope } from "../pipeline.js";
+import type { RequestScope } from "./request-scope.js";
 import { recordDeny } from "./refuse.js";
 import { writeRawError } from "./respond.js";
 import type { Runtime } from "./runtime.js";

@@ -5,7 +5,7 @@
  */
 import type { CompiledRoute } from "../config/compile.js";
 import type { UpstreamTarget } from "../forward.js";
-import type { RequestScope } from "../pipeline.js";
+import type { RequestScope } from "./request-scope.js";
 import type { RuntimeState } from "./runtime.js";
 
 export function upstreamTarget(

@@ -34,8 +34,3 @@ export function createMemoryReplayStore(nowMs: () => number = Date.now): ReplayS
     },
   };
 }
-
-/** How long a replay id is held: until the token's `exp` plus 300 s (spec §5.3). */
-export function replayHoldUntilMs(expSeconds: number): number {
-  return expSeconds * 1000 + 300_000;
-}

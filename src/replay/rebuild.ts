@@ -4,8 +4,7 @@
  * claim — so start-up re-claims them until their hold expires.
  */
 import { readRecordsSince } from "../audit/scan.js";
-import { replayHoldUntilMs } from "./memory.js";
-import type { ReplayStore } from "./store.js";
+import { replayHoldUntilMs, type ReplayStore } from "./store.js";
 
 /** Longest an id can matter after its record: exp ≤ use + 60 s + 30 s skew, held 300 s past exp. */
 const LOOKBACK_MS = 10 * 60 * 1000;

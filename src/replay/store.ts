@@ -15,3 +15,8 @@ export interface ReplayStore {
   /** Releases resources (timers, connections). */
   close(): Promise<void>;
 }
+
+/** How long a replay id is held, whatever the store: until the token's `exp` plus 300 s (spec §5.3). */
+export function replayHoldUntilMs(expSeconds: number): number {
+  return expSeconds * 1000 + 300_000;
+}

@@ -132,7 +132,7 @@ describe("Sigil Sign attestation fixtures", { skip: present ? false : SKIP }, ()
   it("the fixture key is accepted under all three fingerprint forms", async (t) => {
     const f = await fixture(t);
     if (!f) return;
-    const thumb = await jwkThumbprint(f.r.publicJwk);
+    const thumb = jwkThumbprint(f.r.publicJwk);
     const forms = [
       rawKeyFingerprint(f.r.publicJwk),
       "sha256:" + Buffer.from(thumb, "base64url").toString("hex"),

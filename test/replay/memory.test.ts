@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createMemoryReplayStore, replayHoldUntilMs } from "../../src/replay/memory.js";
+import { createMemoryReplayStore } from "../../src/replay/memory.js";
+import { replayHoldUntilMs } from "../../src/replay/store.js";
 import { replayStoreContract } from "./contract.js";
 
 replayStoreContract("memory store", async (clock) => createMemoryReplayStore(() => clock.now));

@@ -1,6 +1,7 @@
 /**
- * A minimal agent for the demo: CONNECT through Vault with the agent token, TLS to the host with
- * only the Vault CA trusted, then one HTTP/1.1 request. It is what any HTTPS_PROXY-aware client does.
+ * A minimal agent for the demo and doctor --probe: CONNECT through Vault with the agent token, TLS
+ * to the host with only the Vault CA trusted, then one HTTP/1.1 request. It is what any
+ * HTTPS_PROXY-aware client does.
  */
 import { request } from "node:http";
 import { connect as netConnect } from "node:net";

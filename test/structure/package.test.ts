@@ -1,0 +1,109 @@
+/**
+ * Keeps package.json honest about what src/ needs: every package src/ imports is a dependency or
+ * an optional peer (so the published install can run it), the cloud SDKs are optional peers at the
+ * versions the backends name in their install hint and the tests pin, and the build runs at pack
+ * time, not at install time. .ci/pack-smoke checks the packed tarball itself.
+ */
+import assert from "node:assert/strict";
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import ts from "typescript";
+import { OPTIONAL_SDKS } from "../../src/backends/optional-sdk.js";
+
+// Compiled to dist/test/structure/: the repository root is three levels up.
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+interface PackageJson {
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+  peerDependencies: Record<string, string>;
+  peerDependenciesMeta: Record<string, { optional?: boolean }>;
+  scripts: Record<string, string>;
+  files: string[];
+}
+
+const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as PackageJson;
+
+/** The package a bare specifier names: `@scope/name` or `name`, without a subpath. */
+function packageName(specifier: string): string {
+  const parts = specifier.split("/");
+  return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : (parts[0] as string);
+}
+
+function srcPackages(): Set<string> {
+  const found = new Set<string>();
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) walk(path);
+      else if (e.name.endsWith(".ts")) {
+        const text = readFileSync(path, "utf8");
+        // Type-only imports are erased at build time: they need no installed package.
+        const runtime = text.replace(/^import type [^;]+;$/gms, "");
+        for (const f of ts.preProcessFile(runtime, true, true).importedFiles) {
+          if (!f.fileName.startsWith(".") && !f.fileName.startsWith("node:")) {
+            found.add(packageName(f.fileName));
+          }
+        }
+      }
+    }
+  };
+  walk(join(ROOT, "src"));
+  return found;
+}
+
+const cloudPackages = new Map(
+  Object.values(OPTIONAL_SDKS).flatMap((pkgs) => Object.entries(pkgs ?? {})),
+);
+
+test("every package src/ loads at run time is a dependency or an optional peer", () => {
+  const missing = [...srcPackages()].filter(
+    (name) => !(name in pkg.dependencies) && !(name in pkg.peerDependencies),
+  );
+  assert.deepEqual(missing, []);
+});
+
+test("the cloud SDKs are optional peers at the versions of the install hint and the tests", () => {
+  assert.ok(cloudPackages.size >= 5);
+  for (const [name, version] of cloudPackages) {
+    assert.equal(pkg.dependencies[name], undefined, `${name} is a hard dependency`);
+    assert.equal(pkg.peerDependencies[name], version, `${name} peer version`);
+    assert.equal(pkg.peerDependenciesMeta[name]?.optional, true, `${name} is not optional`);
+    assert.equal(pkg.devDependencies[name], version, `${name} dev version`);
+  }
+  assert.deepEqual(Object.keys(pkg.peerDependencies).sort(), [...cloudPackages.keys()].sort());
+});
+
+test("every dependency is pinned to an exact version and is used by src/", () => {
+  const used = srcPackages();
+  for (const [name, version] of Object.entries({ ...pkg.dependencies, ...pkg.devDependencies })) {
+    assert.match(version, /^\d+\.\d+\.\d+$/, `${name}@${version} is not exact`);
+  }
+  assert.deepEqual(
+    Object.keys(pkg.dependencies).filter((name) => !used.has(name)),
+    [],
+  );
+});
+
+test("the build runs when packing, not on install; the tarball ships the docs it links", () => {
+  assert.equal(pkg.scripts["prepare"], undefined);
+  assert.match(pkg.scripts["prepack"] ?? "", /tsconfig\.build\.json/);
+  assert.deepEqual(pkg.files, ["dist/src", "docs"]);
+  const build = JSON.parse(readFileSync(join(ROOT, "tsconfig.build.json"), "utf8")) as {
+    compilerOptions: { sourceMap?: boolean };
+    include: string[];
+  };
+  assert.equal(build.compilerOptions.sourceMap, false);
+  assert.deepEqual(build.include, ["src/**/*.ts"]);
+});
+
+test("the README and docs/backends.md give the install command at the tested versions", () => {
+  for (const doc of ["README.md", join("docs", "backends.md")]) {
+    const text = readFileSync(join(ROOT, doc), "utf8");
+    for (const [name, version] of cloudPackages) {
+      assert.ok(text.includes(`${name}@${version}`), `${doc} lacks ${name}@${version}`);
+    }
+  }
+});
