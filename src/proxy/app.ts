@@ -17,6 +17,7 @@ import { createUpstreamPool } from "../forward.js";
 import type { Logger } from "../log.js";
 import { loadCa } from "../mitm/ca.js";
 import { createLeafCache } from "../mitm/leaf-cache.js";
+import { ed25519 } from "../attestation/ed25519.js";
 import { openReplayStore, parseReplayStoreSpec } from "../replay/create.js";
 import { parseResolveMap } from "../config/resolve.js";
 import { createProxyServers } from "./listener.js";
@@ -155,6 +156,11 @@ async function run(
   for (const s of runtime.state.keyRing.status()) {
     if (!s.loaded)
       opts.logger.log("warn", "trust anchor key not loaded", { kid: s.kid, error: s.error });
+  }
+  if (ed25519.fallbackReason !== undefined) {
+    opts.logger.log("warn", "Ed25519 verified with node:crypto (slower)", {
+      reason: ed25519.fallbackReason,
+    });
   }
   if ([...config.backends.values()].some((b) => b.kind === "env")) {
     opts.logger.log("warn", "an env backend is configured: meant for development and tests only");
