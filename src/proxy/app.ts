@@ -17,6 +17,7 @@ import { createUpstreamPool } from "../forward.js";
 import type { Logger } from "../log.js";
 import { loadCa } from "../mitm/ca.js";
 import { createLeafCache } from "../mitm/leaf-cache.js";
+import { mintLeavesAhead } from "../mitm/leaf-prewarm.js";
 import { ed25519 } from "../attestation/ed25519.js";
 import { openReplayStore, parseReplayStoreSpec } from "../replay/create.js";
 import { parseResolveMap } from "../config/resolve.js";
@@ -153,6 +154,7 @@ async function run(
     inflight: 0,
     stopping: false,
   };
+  mintLeavesAhead(runtime.leaves, config.routeList);
   for (const s of runtime.state.keyRing.status()) {
     if (!s.loaded)
       opts.logger.log("warn", "trust anchor key not loaded", { kid: s.kid, error: s.error });
@@ -217,6 +219,7 @@ async function run(
       runtime.state = probe.attach(
         await buildState(next, runtime.state, { env: opts.env, nowMs, backendDeps }),
       );
+      mintLeavesAhead(runtime.leaves, next.routeList);
       await audit.append({ type: "config", configHash: next.hash }).catch(() => undefined);
       opts.logger.log("info", "config reloaded", { hash: next.hash });
     },
