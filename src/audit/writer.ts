@@ -1,7 +1,7 @@
 /**
  * The one audit writer (spec §8). Appends are group-committed: whatever queues up while a batch is
- * being written goes out as the next batch, with one write and one fdatasync, so durability costs
- * one disk flush per batch rather than per record. seq/prev/hash are assigned when a batch is
+ * being written goes out as the next batch, with one durable write (O_DSYNC, see segment.ts), so
+ * durability costs one disk flush per batch rather than per record. seq/prev/hash are assigned when a batch is
  * sealed, so a failed batch leaves the chain head untouched (fail closed: every append in it rejects).
  */
 import { mkdir } from "node:fs/promises";
@@ -25,13 +25,13 @@ export interface AuditWriterOptions {
   now?: () => Date;
   /** Start a new file, between batches, once the current one is at least this big (64 MiB). */
   maxFileBytes?: number;
-  /** Told how long each batch took to make durable (write + fdatasync, ms) and its size. */
+  /** Told how long each batch took to make durable (the synchronous write, ms) and its size. */
   onDurableWrite?: (ms: number, records: number) => void;
 }
 
 /** Counters for tests and metrics. */
 export interface AuditWriterStats {
-  /** Batches made durable (one write + one fdatasync each). */
+  /** Batches made durable (one durable write each). */
   batches: number;
   records: number;
   failedBatches: number;
@@ -52,7 +52,7 @@ export const LAZY_FLUSH_MS = 5;
 /** The single writer of an audit directory. */
 export interface AuditWriter {
   /**
-   * Appends a record and resolves with it once it is fdatasync'd. Rejects with SigilError
+   * Appends a record and resolves with it once it is durable on disk. Rejects with SigilError
    * `ERR_AUDIT_UNAVAILABLE` when it could not be made durable (the caller must then refuse).
    */
   append(input: AuditInput, opts?: AppendOptions): Promise<AuditRecord>;

@@ -17,6 +17,8 @@ import { createUpstreamPool } from "../forward.js";
 import type { Logger } from "../log.js";
 import { loadCa } from "../mitm/ca.js";
 import { createLeafCache } from "../mitm/leaf-cache.js";
+import { mintLeavesAhead } from "../mitm/leaf-prewarm.js";
+import { ed25519 } from "../attestation/ed25519.js";
 import { openReplayStore, parseReplayStoreSpec } from "../replay/create.js";
 import { parseResolveMap } from "../config/resolve.js";
 import { createProxyServers } from "./listener.js";
@@ -152,9 +154,15 @@ async function run(
     inflight: 0,
     stopping: false,
   };
+  mintLeavesAhead(runtime.leaves, config.routeList);
   for (const s of runtime.state.keyRing.status()) {
     if (!s.loaded)
       opts.logger.log("warn", "trust anchor key not loaded", { kid: s.kid, error: s.error });
+  }
+  if (ed25519.fallbackReason !== undefined) {
+    opts.logger.log("warn", "Ed25519 verified with node:crypto (slower)", {
+      reason: ed25519.fallbackReason,
+    });
   }
   if ([...config.backends.values()].some((b) => b.kind === "env")) {
     opts.logger.log("warn", "an env backend is configured: meant for development and tests only");
@@ -216,6 +224,7 @@ async function run(
         const entry = next.agentsById.get(id);
         return entry !== undefined && !entry.revoked_at;
       });
+      mintLeavesAhead(runtime.leaves, next.routeList);
       await audit.append({ type: "config", configHash: next.hash }).catch(() => undefined);
       opts.logger.log("info", "config reloaded", { hash: next.hash });
     },
