@@ -38,6 +38,8 @@ export function credentialNeedles(cred: Credential, derived: readonly Buffer[] =
   const add = (b: Buffer) => {
     if (b.length >= MIN_NEEDLE_BYTES && !out.some((o) => o.equals(b))) out.push(b);
   };
+  // First, so a whole derived value (an Authorization header) is masked before its parts are.
+  for (const d of derived) add(d);
   for (const value of cred.fields.values()) {
     add(Buffer.from(value));
     const text = value.toString("utf8");
@@ -51,7 +53,6 @@ export function credentialNeedles(cred: Credential, derived: readonly Buffer[] =
     add(Buffer.from(pair.toString("base64"), "latin1"));
     pair.fill(0);
   }
-  for (const d of derived) add(d);
   return out;
 }
 
