@@ -27,7 +27,7 @@ export interface LiveRequest {
   /** Outbound headers before injection, for `metadata.headers` (none when omitted). */
   headers?: LiveHeaders;
   /** Agent-sent headers the route's injector signs: each must be pinned (pinned-headers.ts). */
-  mustPin?: (name: string) => boolean;
+  mustPin?: (name: string, value: string | readonly string[]) => boolean;
 }
 
 export const MAX_INTENT_HEADER_BYTES = 16 * 1024;
@@ -58,9 +58,9 @@ export function checkIntentBinding(
   ) {
     mismatch("intent method differs from the request method");
   }
+  checkPinnedHeaders(intent, live.headers ?? {}, live.mustPin);
   if (typeof intent.url !== "string") mismatch("intent has no url");
   compareUrls(intent.url as string, live.url);
-  checkPinnedHeaders(intent, live.headers ?? {}, live.mustPin);
   const body = intent.body_sha256;
   if (body === undefined) return { result: "verified" };
   if (typeof body !== "string" || !SHA256_HEX.test(body)) {

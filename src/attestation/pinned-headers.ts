@@ -19,7 +19,7 @@ const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
 export function checkPinnedHeaders(
   intent: Readonly<Record<string, unknown>>,
   headers: LiveHeaders,
-  mustPin?: (name: string) => boolean,
+  mustPin?: (name: string, value: string | readonly string[]) => boolean,
 ): void {
   const pinned = readPinnedHeaders(intent);
   for (const [name, value] of pinned) {
@@ -29,8 +29,8 @@ export function checkPinnedHeaders(
     if (sent !== value) mismatch(`header ${name} differs from the value pinned in the intent`);
   }
   if (mustPin === undefined) return;
-  for (const name of Object.keys(headers)) {
-    if (mustPin(name) && !pinned.has(name)) {
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined && mustPin(name, value) && !pinned.has(name)) {
       mismatch(
         `header ${name} is signed on this route but not pinned in the intent's metadata.headers`,
       );

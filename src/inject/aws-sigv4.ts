@@ -21,9 +21,14 @@ const PRESIGNED = new Set(["x-amz-signature", "x-amz-credential", "x-amz-algorit
 /** Signing headers the injector removes and sets itself: the agent's values never get signed. */
 const REPLACED = ["authorization", "x-amz-date", "x-amz-security-token"];
 
-/** Every other `x-amz-*` header the agent sends is signed as sent (sigv4/sign.ts signedHeaderNames). */
-export function signsAgentHeader(name: string): boolean {
-  return name.startsWith("x-amz-") && !REPLACED.includes(name);
+/**
+ * Every other `x-amz-*` header the agent sends is signed as sent (sigv4/sign.ts signedHeaderNames),
+ * except a payload hash: Vault writes the body's real one, and keeps the agent's value only when it
+ * is UNSIGNED-PAYLOAD.
+ */
+export function signsAgentHeader(name: string, value: string | readonly string[]): boolean {
+  if (!name.startsWith("x-amz-") || REPLACED.includes(name)) return false;
+  return name !== "x-amz-content-sha256" || typeof value !== "string" || value === UNSIGNED;
 }
 
 /** `now` is injectable for tests; production signs with the wall clock. */

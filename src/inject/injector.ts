@@ -39,6 +39,6 @@ export interface Injector {
    * does not replace). On a route with binding, the intent must pin each such header
    * (`metadata.headers`), or the agent could choose what the signature authorises.
    */
-  readonly signsHeader?: (name: string) => boolean;
+  readonly signsHeader?: (name: string, value: string | readonly string[]) => boolean;
   apply(req: OutboundRequest, cred: Credential): void;
 }

@@ -77,6 +77,22 @@ describe("checkPinnedHeaders", () => {
       code: "passed",
     },
     {
+      name: "a payload hash (replaced by the body's real one) needs no pin",
+      intent: intentWith({}),
+      headers: {
+        "x-amz-content-sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+      },
+      signed: true,
+      code: "passed",
+    },
+    {
+      name: "UNSIGNED-PAYLOAD (signed as sent) must be pinned",
+      intent: intentWith({}),
+      headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" },
+      signed: true,
+      code: "ERR_ATTESTATION_MISMATCH",
+    },
+    {
       name: "unsigned headers need no pin on a signing route",
       intent: intentWith({}),
       headers: { "content-type": "application/json" },
