@@ -28,6 +28,7 @@ import { authority, type RequestScope } from "./proxy/request-scope.js";
 import { replayHoldUntilMs } from "./replay/store.js";
 import { RequestObservation, reportRequest } from "./observe/request-observation.js";
 import type { OutboundRequest } from "./inject/injector.js";
+import { checkRouteLimits } from "./routing/route-limits.js";
 
 export async function handleRequest(
   rt: Runtime,
@@ -51,7 +52,7 @@ export async function handleRequest(
     const ctx = { rt, state, scope, req, info, deadline, obs };
     const { gate, out } = await prepareOutbound(ctx, held);
     const { cred, release } = held as Required<Held>;
-    redactor = createRedactor(credentialNeedles(cred));
+    redactor = createRedactor(credentialNeedles(cred, out.derivedSecrets));
     const end = await streamResponse(
       rt,
       state,
@@ -105,7 +106,7 @@ export async function prepareOutbound(
   headers = outboundHeaders(ctx.req.rawHeaders),
 ): Promise<{ gate: GateResult; out: OutboundRequest }> {
   const { rt, state, scope, info, deadline, obs } = ctx;
-  const gate = await authorize(ctx);
+  const gate = await authorize(ctx, headers);
   obs.attested();
   const cred = (held.cred = await fetchCredential(state, gate.route, deadline));
   obs.fetched();
@@ -140,7 +141,10 @@ export interface GateResult {
 }
 
 /** Every check that must pass before a backend is asked for anything (spec §3, §5). */
-async function authorize(ctx: RequestContext): Promise<GateResult> {
+async function authorize(
+  ctx: RequestContext,
+  headers: OutboundRequest["headers"],
+): Promise<GateResult> {
   const { rt, state, scope, req, info, deadline, obs } = ctx;
   const cfg = state.config;
   if (rt.stopping) {
@@ -182,7 +186,12 @@ async function authorize(ctx: RequestContext): Promise<GateResult> {
   const binding = checkIntentBinding(
     singleHeader(req, "x-sigil-intent"),
     att,
-    { method: info.method ?? "", url: liveUrl(scope, target.pathWithQuery) },
+    {
+      method: info.method ?? "",
+      url: liveUrl(scope, target.pathWithQuery),
+      headers,
+      ...(route.injector.signsHeader ? { mustPin: route.injector.signsHeader } : {}),
+    },
     route.binding,
   );
   let body: Buffer | undefined;
@@ -192,6 +201,7 @@ async function authorize(ctx: RequestContext): Promise<GateResult> {
   if (binding.bodySha256 !== undefined) {
     checkBodyHash(binding.bodySha256, createHash("sha256").update(body!).digest());
   }
+  checkRouteLimits(route, { method: info.method ?? "", host: scope.host, target, headers, body });
   const fresh = await deadline.race(rt.replay.claim(att.replayId, replayHoldUntilMs(att.exp)));
   if (!fresh) {
     throw new SigilError("ERR_ATTESTATION_REPLAYED", "this attestation was already used");

@@ -1,12 +1,13 @@
 /**
  * Binds a verified attestation to the live request (spec §5.4): the agent sends the intent it had
  * signed off in `X-Sigil-Intent`; its pg-commit-v1 hash must reproduce the token's `intentHash`, and
- * the intent must describe this very request (method, URL and, if pinned, the body).
+ * the intent must describe this very request (method, URL, pinned headers and, if pinned, the body).
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { pgCommit } from "../canonical-json.js";
 import { SigilError } from "../errors.js";
 import { decodeBase64url } from "./base64url.js";
+import { checkPinnedHeaders, type LiveHeaders } from "./pinned-headers.js";
 import { parseJsonObjectBytes, StrictJsonError } from "./strict-json.js";
 import type { VerifiedAttestation } from "./verify.js";
 
@@ -23,6 +24,10 @@ export interface BindingResult {
 export interface LiveRequest {
   method: string;
   url: string;
+  /** Outbound headers before injection, for `metadata.headers` (none when omitted). */
+  headers?: LiveHeaders;
+  /** Agent-sent headers the route's injector signs: each must be pinned (pinned-headers.ts). */
+  mustPin?: (name: string, value: string | readonly string[]) => boolean;
 }
 
 export const MAX_INTENT_HEADER_BYTES = 16 * 1024;
@@ -53,6 +58,7 @@ export function checkIntentBinding(
   ) {
     mismatch("intent method differs from the request method");
   }
+  checkPinnedHeaders(intent, live.headers ?? {}, live.mustPin);
   if (typeof intent.url !== "string") mismatch("intent has no url");
   compareUrls(intent.url as string, live.url);
   const body = intent.body_sha256;

@@ -5,11 +5,12 @@
 import { splitListen } from "../config/listen.js";
 import { checkAudit } from "../doctor/audit-check.js";
 import { checkCa } from "../doctor/ca-check.js";
-import { formatResult, type CheckResult } from "../doctor/check.js";
+import { formatResult, guard, type CheckResult } from "../doctor/check.js";
 import { checkAnchor, checkBackend, checkConfig } from "../doctor/config-checks.js";
 import { checkHomePermissions } from "../doctor/home-check.js";
 import { runProbe } from "../doctor/probe-check.js";
 import { checkProxyReachable, type ProxyAddress } from "../doctor/proxy-check.js";
+import { checkReplayStore } from "../doctor/replay-check.js";
 import { findProxy } from "./agent-env.js";
 import type { CliContext, Command } from "./command.js";
 import { str } from "./command.js";
@@ -25,6 +26,7 @@ Checks, one line each ("ok", "warn" or "FAIL ... — fix: ..."):
   config      config.json parses and compiles as the proxy would load it
   anchor KID  the key source answers and the key still matches the pinned fingerprint
   backend N   one real fetch, as "backends test" does (with the first route's --secret)
+  replay store  a redis:// store answers and its clock is within 60 s of this host's
   audit       the whole hash chain verifies; prints the record count and the head hash
   proxy       something listens on the proxy address (a warning without --probe)
 --probe also sends one attested request through the running proxy to its built-in echo upstream
@@ -61,6 +63,9 @@ async function runChecks(
     const remote = await Promise.all([
       ...file.anchors.map((a) => checkAnchor(a)),
       ...file.backends.map((b) => checkBackend(b, file, ctx.env)),
+      guard("replay store", "check proxy.replay_store and Redis", 5000, () =>
+        checkReplayStore(file, ctx.env, Date.now),
+      ),
     ]);
     out.push(...remote.flat());
   }

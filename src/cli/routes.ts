@@ -5,6 +5,7 @@ import { generateId } from "../agents.js";
 import type { RouteEntry } from "../config/schema.js";
 import { SigilError } from "../errors.js";
 import { compileInjector, DEFAULT_INJECT } from "../inject/index.js";
+import { compileAwsOperations } from "../routing/aws-operation.js";
 import { parseHostPattern } from "../routing/host.js";
 import { parsePathPattern } from "../routing/path.js";
 import type { Command } from "./command.js";
@@ -20,7 +21,8 @@ const add: Command = {
   summary: "allow an agent to reach a host/path with a credential from a backend",
   help: `Usage: sigil-vault routes add --agent-id ID --host HOST --path PATH --backend NAME
          [--secret REF] [--inject SPEC] [--methods GET,POST] [--binding off|optional|required]
-         [--upstream-ca FILE] [--session-policy FILE] [--allow-plaintext] [--json]
+         [--upstream-ca FILE] [--session-policy FILE] [--allow-plaintext]
+         [--aws-operations OP,OP] [--json]
 
 HOST: exact (api.openai.com, api.internal:8443) or a leading wildcard (*.example.com, never the apex).
 PATH: /v1/* matches /v1 and below (not /v10); a * segment matches one segment; otherwise exact.
@@ -29,6 +31,9 @@ SPEC: header:NAME=TEMPLATE (default "${DEFAULT_INJECT}"), basic, query:NAME,
 --binding: check X-Sigil-Intent against the live request (default optional: checked when sent).
 --upstream-ca: an extra CA (PEM) trusted for this upstream, on top of the system roots.
 --session-policy: a JSON IAM policy that down-scopes each aws-sts release for this route.
+--aws-operations: with aws-sigv4, only these AWS operations are signed (e.g. GetSecretValue,
+      secretsmanager.DescribeSecret, GetObject, AssumeRole); others get 403 ERR_NO_ROUTE.
+--methods: also bounds X-HTTP-Method-Override / X-HTTP-Method / X-Method-Override values.
 
 Example:
   sigil-vault routes add --agent-id agt_123 --host api.openai.com --path "/v1/*" \\
@@ -45,6 +50,7 @@ Example:
     "upstream-ca": { type: "string" },
     "session-policy": { type: "string" },
     "allow-plaintext": { type: "boolean" },
+    "aws-operations": { type: "string" },
   },
   async run(ctx, values) {
     const agentId = required(values, "agent-id");
@@ -60,6 +66,7 @@ Example:
       throw new SigilError("ERR_USAGE", "--binding must be off, optional or required");
     }
     const methods = parseMethods(str(values, "methods"));
+    const awsOperations = parseAwsOperations(str(values, "aws-operations"), inject);
     const caFlag = str(values, "upstream-ca");
     const upstreamCa = caFlag === undefined ? undefined : resolve(caFlag);
     if (upstreamCa !== undefined && !existsSync(upstreamCa)) {
@@ -83,6 +90,7 @@ Example:
       ...(upstreamCa ? { upstream_ca: upstreamCa } : {}),
       ...(sessionPolicy ? { session_policy: sessionPolicy } : {}),
       ...(values["allow-plaintext"] === true ? { allow_plaintext: true } : {}),
+      ...(awsOperations ? { aws_operations: awsOperations } : {}),
     };
     await changeConfig(ctx, (cfg) => {
       if (!cfg.agents.some((a) => a.id === agentId)) {
@@ -107,6 +115,13 @@ function parseMethods(text: string | undefined): string[] | undefined {
   return [...new Set(methods)];
 }
 
+function parseAwsOperations(text: string | undefined, inject: string): string[] | undefined {
+  if (text === undefined) return undefined;
+  const ops = [...new Set(text.split(",").map((op) => op.trim()))];
+  compileAwsOperations(ops, inject);
+  return ops;
+}
+
 function routeView(r: RouteEntry) {
   return {
     id: r.id,
@@ -120,6 +135,7 @@ function routeView(r: RouteEntry) {
     binding: r.binding,
     upstreamCa: r.upstream_ca ?? null,
     allowPlaintext: r.allow_plaintext ?? false,
+    awsOperations: r.aws_operations ?? null,
   };
 }
 

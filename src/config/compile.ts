@@ -15,6 +15,7 @@ import { SigilError } from "../errors.js";
 import { compileInjector } from "../inject/index.js";
 import type { Injector } from "../inject/injector.js";
 import { compileRoutes, type RouteTable } from "../routing/match.js";
+import { compileAwsOperations, type AwsOperationList } from "../routing/aws-operation.js";
 import { toAnchor } from "./anchor.js";
 import { parseResolveMap, type ResolveTarget } from "./resolve.js";
 import type { AgentEntry, ConfigFile } from "./schema.js";
@@ -30,6 +31,8 @@ export interface CompiledRoute {
   secret: string;
   injector: Injector;
   binding: "off" | "optional" | "required";
+  /** AWS operations allowed on this route (`--aws-operations`); undefined allows all. */
+  awsOperations?: AwsOperationList;
   /** Inline session policy (JSON text) passed to the backend on each fetch (aws-sts). */
   sessionPolicy?: string;
   /** Trust for this upstream: system roots plus the route's `--upstream-ca`, if any. */
@@ -108,6 +111,9 @@ export function compileConfig(file: ConfigFile): RuntimeConfig {
       secret: r.secret ?? "",
       injector: at(where, () => compileInjector(r.inject)),
       binding: r.binding,
+      ...(r.aws_operations !== undefined
+        ? { awsOperations: at(where, () => compileAwsOperations(r.aws_operations!, r.inject)) }
+        : {}),
       ...(r.session_policy !== undefined
         ? { sessionPolicy: at(where, () => loadSessionPolicy(r.session_policy!)) }
         : {}),

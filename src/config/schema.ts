@@ -62,6 +62,8 @@ export const routeSchema = z
     /** File holding an inline IAM session policy applied to each release (aws-sts). */
     session_policy: z.string().optional(),
     allow_plaintext: z.boolean().optional(),
+    /** AWS operations the route allows (aws-sigv4 only): names or full X-Amz-Target values. */
+    aws_operations: z.array(z.string()).optional(),
   })
   .strict();
 

@@ -75,7 +75,7 @@ export async function handleUpgrade(
     const ctx = { rt, state, scope, req, info, deadline, obs };
     const { gate, out } = await prepareOutbound(ctx, held, headers);
     const release = held.release!;
-    redactor = createRedactor(credentialNeedles(held.cred!));
+    redactor = createRedactor(credentialNeedles(held.cred!, out.derivedSecrets));
     const target = upstreamTarget(state, scope, gate.route);
     const answer = await deadline.race(rt.upstream.upgrade(target, out, abort.signal));
     // The handshake carried the credential; the session itself never needs it again.

@@ -167,6 +167,9 @@ test("refs that could expose Vault's own token or escape the path are refused be
   for (const ref of [
     "auth/token/lookup-self#id",
     "sys/leases/lookup",
+    "ns1/sys/leases/lookup",
+    "ns1/team-a/auth/token/lookup-self#id",
+    "ns1/auth/approle/role/agent/secret-id",
     "secret/../auth/token/lookup-self",
     "/secret/data/x",
     "secret//data",

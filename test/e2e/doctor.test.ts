@@ -41,6 +41,7 @@ describe("sigil-vault doctor", () => {
       "ca",
       "config",
       "backend demo-env",
+      "replay store",
       "audit",
       "proxy",
       "probe: request",
