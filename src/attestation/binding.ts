@@ -7,7 +7,8 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { pgCommit } from "../canonical-json.js";
 import { SigilError } from "../errors.js";
 import { decodeBase64url } from "./base64url.js";
-import { checkPinnedHeaders, type LiveHeaders } from "./pinned-headers.js";
+import { checkPinnedHeaders } from "./pinned-headers.js";
+import type { LiveHeaders } from "../live-headers.js";
 import { parseJsonObjectBytes, StrictJsonError } from "./strict-json.js";
 import type { VerifiedAttestation } from "./verify.js";
 

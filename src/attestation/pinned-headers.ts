@@ -5,9 +5,7 @@
  * injector names the agent-sent headers it signs and each of them must be pinned too.
  */
 import { SigilError } from "../errors.js";
-
-/** The request's headers as Vault will forward them: lower-case names, Host and X-Sigil-* excluded. */
-export type LiveHeaders = Readonly<Record<string, string | readonly string[] | undefined>>;
+import type { LiveHeaders } from "../live-headers.js";
 
 // RFC 9110 §5.6.2 token, lower-case only: the names as Vault sees them on the request.
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;

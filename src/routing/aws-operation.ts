@@ -4,7 +4,7 @@
  * `X-Amz-Target`, Query services (STS, IAM, EC2, SNS, SQS query) on `Action=`, S3 on method, path,
  * subresource and `x-amz-copy-source`. A request whose operation is not derivable is refused.
  */
-import type { LiveHeaders } from "../attestation/pinned-headers.js";
+import type { LiveHeaders } from "../live-headers.js";
 import { SigilError } from "../errors.js";
 import { isS3Service, resolveScope } from "../inject/sigv4/scope.js";
 import { deriveS3Operation, type DerivedOperation } from "./s3-operation.js";

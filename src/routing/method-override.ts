@@ -4,7 +4,7 @@
  * that lists methods, each overridden method must be listed too; a route without a method list
  * allows every method, so an override there reaches nothing the agent could not ask for directly.
  */
-import type { LiveHeaders } from "../attestation/pinned-headers.js";
+import type { LiveHeaders } from "../live-headers.js";
 import { SigilError } from "../errors.js";
 
 export const METHOD_OVERRIDE_HEADERS = [

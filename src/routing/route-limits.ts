@@ -3,7 +3,7 @@
  * the attestation is claimed or a backend asked: method-override headers and the route's AWS
  * operation allow-list. A request outside them has no route (`ERR_NO_ROUTE`), whatever the binding.
  */
-import type { LiveHeaders } from "../attestation/pinned-headers.js";
+import type { LiveHeaders } from "../live-headers.js";
 import { checkAwsOperation, type AwsOperationList } from "./aws-operation.js";
 import { checkMethodOverride } from "./method-override.js";
 

@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { checkPinnedHeaders, type LiveHeaders } from "../../src/attestation/pinned-headers.js";
+import { checkPinnedHeaders } from "../../src/attestation/pinned-headers.js";
+import type { LiveHeaders } from "../../src/live-headers.js";
 import { signsAgentHeader } from "../../src/inject/aws-sigv4.js";
 import { SigilError } from "../../src/errors.js";
 
