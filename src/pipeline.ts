@@ -27,6 +27,7 @@ import { resolveRequestTarget } from "./proxy/target.js";
 import { replayHoldUntilMs } from "./replay/memory.js";
 import { RequestObservation, reportRequest } from "./observe/request-observation.js";
 import type { OutboundRequest } from "./inject/injector.js";
+import { stripAgentCredentials } from "./inject/agent-credentials.js";
 
 /** Where a request came from: the tunnel's authority and agent, or an absolute-form http URL. */
 export interface RequestScope {
@@ -124,6 +125,7 @@ export async function prepareOutbound(
     headers,
     ...(gate.body ? { body: gate.body } : {}),
   };
+  stripAgentCredentials(out.headers, gate.route);
   gate.route.injector.apply(out, cred);
   return { gate, out };
 }

@@ -20,7 +20,8 @@ const add: Command = {
   summary: "allow an agent to reach a host/path with a credential from a backend",
   help: `Usage: sigil-vault routes add --agent-id ID --host HOST --path PATH --backend NAME
          [--secret REF] [--inject SPEC] [--methods GET,POST] [--binding off|optional|required]
-         [--upstream-ca FILE] [--session-policy FILE] [--allow-plaintext] [--json]
+         [--upstream-ca FILE] [--session-policy FILE] [--allow-plaintext]
+         [--keep-header NAME]... [--json]
 
 HOST: exact (api.openai.com, api.internal:8443) or a leading wildcard (*.example.com, never the apex).
 PATH: /v1/* matches /v1 and below (not /v10); a * segment matches one segment; otherwise exact.
@@ -29,6 +30,8 @@ SPEC: header:NAME=TEMPLATE (default "${DEFAULT_INJECT}"), basic, query:NAME,
 --binding: check X-Sigil-Intent against the live request (default optional: checked when sent).
 --upstream-ca: an extra CA (PEM) trusted for this upstream, on top of the system roots.
 --session-policy: a JSON IAM policy that down-scopes each aws-sts release for this route.
+--keep-header: forward this agent-sent header although Vault normally strips it (Authorization,
+      x-api-key, api-key, x-goog-api-key are removed before injecting); repeatable.
 
 Example:
   sigil-vault routes add --agent-id agt_123 --host api.openai.com --path "/v1/*" \\
@@ -45,6 +48,7 @@ Example:
     "upstream-ca": { type: "string" },
     "session-policy": { type: "string" },
     "allow-plaintext": { type: "boolean" },
+    "keep-header": { type: "string", multiple: true },
   },
   async run(ctx, values) {
     const agentId = required(values, "agent-id");
@@ -60,6 +64,7 @@ Example:
       throw new SigilError("ERR_USAGE", "--binding must be off, optional or required");
     }
     const methods = parseMethods(str(values, "methods"));
+    const keep = parseKeepHeaders(values["keep-header"]);
     const caFlag = str(values, "upstream-ca");
     const upstreamCa = caFlag === undefined ? undefined : resolve(caFlag);
     if (upstreamCa !== undefined && !existsSync(upstreamCa)) {
@@ -83,6 +88,7 @@ Example:
       ...(upstreamCa ? { upstream_ca: upstreamCa } : {}),
       ...(sessionPolicy ? { session_policy: sessionPolicy } : {}),
       ...(values["allow-plaintext"] === true ? { allow_plaintext: true } : {}),
+      ...(keep ? { keep_headers: keep } : {}),
     };
     await changeConfig(ctx, (cfg) => {
       if (!cfg.agents.some((a) => a.id === agentId)) {
@@ -97,6 +103,15 @@ Example:
     return 0;
   },
 };
+
+function parseKeepHeaders(given: unknown): string[] | undefined {
+  if (given === undefined) return undefined;
+  const names = (given as string[]).map((h) => h.trim().toLowerCase());
+  if (names.some((h) => !/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(h) || h.startsWith("x-sigil-"))) {
+    throw new SigilError("ERR_USAGE", "--keep-header expects an HTTP header name");
+  }
+  return [...new Set(names)];
+}
 
 function parseMethods(text: string | undefined): string[] | undefined {
   if (text === undefined) return undefined;
@@ -120,6 +135,7 @@ function routeView(r: RouteEntry) {
     binding: r.binding,
     upstreamCa: r.upstream_ca ?? null,
     allowPlaintext: r.allow_plaintext ?? false,
+    ...(r.keep_headers ? { keepHeaders: r.keep_headers } : {}),
   };
 }
 

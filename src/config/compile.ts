@@ -29,6 +29,8 @@ export interface CompiledRoute {
   secret: string;
   injector: Injector;
   binding: "off" | "optional" | "required";
+  /** Agent-sent credential headers this route forwards (lower-case); see inject/agent-credentials.ts. */
+  keepHeaders?: readonly string[];
   /** Inline session policy (JSON text) passed to the backend on each fetch (aws-sts). */
   sessionPolicy?: string;
   /** Trust for this upstream: system roots plus the route's `--upstream-ca`, if any. */
@@ -115,6 +117,7 @@ export function compileConfig(file: ConfigFile): RuntimeConfig {
       secret: r.secret ?? "",
       injector: at(where, () => compileInjector(r.inject)),
       binding: r.binding,
+      ...(r.keep_headers ? { keepHeaders: r.keep_headers.map((h) => h.toLowerCase()) } : {}),
       ...(r.session_policy !== undefined
         ? { sessionPolicy: at(where, () => loadSessionPolicy(r.session_policy!)) }
         : {}),

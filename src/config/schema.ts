@@ -62,6 +62,11 @@ export const routeSchema = z
     /** File holding an inline IAM session policy applied to each release (aws-sts). */
     session_policy: z.string().optional(),
     allow_plaintext: z.boolean().optional(),
+    /** Agent-sent headers let through although they usually carry API keys (see inject/agent-credentials.ts). */
+    keep_headers: z
+      .array(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/))
+      .max(16)
+      .optional(),
   })
   .strict();
 
