@@ -29,6 +29,7 @@ import { replayHoldUntilMs } from "./replay/store.js";
 import { RequestObservation, reportRequest } from "./observe/request-observation.js";
 import type { OutboundRequest } from "./inject/injector.js";
 import { checkRouteLimits } from "./routing/route-limits.js";
+import { stripAgentCredentials } from "./inject/agent-credentials.js";
 
 export async function handleRequest(
   rt: Runtime,
@@ -124,6 +125,7 @@ export async function prepareOutbound(
     headers,
     ...(gate.body ? { body: gate.body } : {}),
   };
+  stripAgentCredentials(out.headers, gate.route);
   gate.route.injector.apply(out, cred);
   return { gate, out };
 }

@@ -22,7 +22,7 @@ const add: Command = {
   help: `Usage: sigil-vault routes add --agent-id ID --host HOST --path PATH --backend NAME
          [--secret REF] [--inject SPEC] [--methods GET,POST] [--binding off|optional|required]
          [--upstream-ca FILE] [--session-policy FILE] [--allow-plaintext]
-         [--aws-operations OP,OP] [--json]
+         [--aws-operations OP,OP] [--keep-header NAME]... [--json]
 
 HOST: exact (api.openai.com, api.internal:8443) or a leading wildcard (*.example.com, never the apex).
 PATH: /v1/* matches /v1 and below (not /v10); a * segment matches one segment; otherwise exact.
@@ -34,6 +34,8 @@ SPEC: header:NAME=TEMPLATE (default "${DEFAULT_INJECT}"), basic, query:NAME,
 --aws-operations: with aws-sigv4, only these AWS operations are signed (e.g. GetSecretValue,
       secretsmanager.DescribeSecret, GetObject, AssumeRole); others get 403 ERR_NO_ROUTE.
 --methods: also bounds X-HTTP-Method-Override / X-HTTP-Method / X-Method-Override values.
+--keep-header: forward this agent-sent header although Vault normally strips it (Authorization,
+      x-api-key, api-key, x-goog-api-key are removed before injecting); repeatable.
 
 Example:
   sigil-vault routes add --agent-id agt_123 --host api.openai.com --path "/v1/*" \\
@@ -51,6 +53,7 @@ Example:
     "session-policy": { type: "string" },
     "allow-plaintext": { type: "boolean" },
     "aws-operations": { type: "string" },
+    "keep-header": { type: "string", multiple: true },
   },
   async run(ctx, values) {
     const agentId = required(values, "agent-id");
@@ -67,6 +70,7 @@ Example:
     }
     const methods = parseMethods(str(values, "methods"));
     const awsOperations = parseAwsOperations(str(values, "aws-operations"), inject);
+    const keep = parseKeepHeaders(values["keep-header"]);
     const caFlag = str(values, "upstream-ca");
     const upstreamCa = caFlag === undefined ? undefined : resolve(caFlag);
     if (upstreamCa !== undefined && !existsSync(upstreamCa)) {
@@ -91,6 +95,7 @@ Example:
       ...(sessionPolicy ? { session_policy: sessionPolicy } : {}),
       ...(values["allow-plaintext"] === true ? { allow_plaintext: true } : {}),
       ...(awsOperations ? { aws_operations: awsOperations } : {}),
+      ...(keep ? { keep_headers: keep } : {}),
     };
     await changeConfig(ctx, (cfg) => {
       if (!cfg.agents.some((a) => a.id === agentId)) {
@@ -105,6 +110,15 @@ Example:
     return 0;
   },
 };
+
+function parseKeepHeaders(given: unknown): string[] | undefined {
+  if (given === undefined) return undefined;
+  const names = (given as string[]).map((h) => h.trim().toLowerCase());
+  if (names.some((h) => !/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(h) || h.startsWith("x-sigil-"))) {
+    throw new SigilError("ERR_USAGE", "--keep-header expects an HTTP header name");
+  }
+  return [...new Set(names)];
+}
 
 function parseMethods(text: string | undefined): string[] | undefined {
   if (text === undefined) return undefined;
@@ -136,6 +150,7 @@ function routeView(r: RouteEntry) {
     upstreamCa: r.upstream_ca ?? null,
     allowPlaintext: r.allow_plaintext ?? false,
     awsOperations: r.aws_operations ?? null,
+    ...(r.keep_headers ? { keepHeaders: r.keep_headers } : {}),
   };
 }
 

@@ -33,6 +33,8 @@ export interface CompiledRoute {
   binding: "off" | "optional" | "required";
   /** AWS operations allowed on this route (`--aws-operations`); undefined allows all. */
   awsOperations?: AwsOperationList;
+  /** Agent-sent credential headers this route forwards (lower-case); see inject/agent-credentials.ts. */
+  keepHeaders?: readonly string[];
   /** Inline session policy (JSON text) passed to the backend on each fetch (aws-sts). */
   sessionPolicy?: string;
   /** Trust for this upstream: system roots plus the route's `--upstream-ca`, if any. */
@@ -114,6 +116,7 @@ export function compileConfig(file: ConfigFile): RuntimeConfig {
       ...(r.aws_operations !== undefined
         ? { awsOperations: at(where, () => compileAwsOperations(r.aws_operations!, r.inject)) }
         : {}),
+      ...(r.keep_headers ? { keepHeaders: r.keep_headers.map((h) => h.toLowerCase()) } : {}),
       ...(r.session_policy !== undefined
         ? { sessionPolicy: at(where, () => loadSessionPolicy(r.session_policy!)) }
         : {}),

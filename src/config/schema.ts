@@ -64,6 +64,11 @@ export const routeSchema = z
     allow_plaintext: z.boolean().optional(),
     /** AWS operations the route allows (aws-sigv4 only): names or full X-Amz-Target values. */
     aws_operations: z.array(z.string()).optional(),
+    /** Agent-sent headers let through although they usually carry API keys (see inject/agent-credentials.ts). */
+    keep_headers: z
+      .array(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/))
+      .max(16)
+      .optional(),
   })
   .strict();
 

@@ -32,6 +32,8 @@ export interface Injector {
   readonly spec: string;
   /** Credential fields this injector needs; checked against the fetched credential. */
   readonly requiredFields: readonly string[];
+  /** The header `apply` sets, for header injectors; the agent's own value is stripped first. */
+  readonly headerName?: string;
   /** True when `apply` needs `req.body` (e.g. a signature over the payload). */
   readonly needsBody?: boolean;
   /**

@@ -44,6 +44,8 @@ export interface HarnessRoute {
   binding?: RouteEntry["binding"];
   /** Trust the upstream's test CA (default true). */
   upstreamCa?: boolean;
+  /** `keep_headers`: agent-sent credential headers the route forwards. */
+  keepHeaders?: string[];
 }
 
 export interface HarnessOptions {
@@ -122,6 +124,7 @@ export async function startHarness(opts: HarnessOptions = {}) {
       inject: r.inject ?? "header:Authorization=Bearer {value}",
       binding: r.binding ?? "optional",
       ...(r.upstreamCa === false ? {} : { upstream_ca: upstreamCaFile }),
+      ...(r.keepHeaders ? { keep_headers: r.keepHeaders } : {}),
     })),
   };
   writeConfigFile(home.config, cfg);
