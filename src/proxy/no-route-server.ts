@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerOptions } f
 import type { Duplex } from "node:stream";
 import { randomUUID } from "node:crypto";
 import { SigilError } from "../errors.js";
-import type { RequestScope } from "../pipeline.js";
+import type { RequestScope } from "./request-scope.js";
 import { recordDeny } from "./refuse.js";
 import { sendError, writeRawError } from "./respond.js";
 import type { Runtime } from "./runtime.js";
