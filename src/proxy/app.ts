@@ -4,11 +4,12 @@
  * audit records so a restart does not reopen used attestations (a Redis one is shared by the fleet).
  */
 import type { AddressInfo } from "node:net";
-import { once } from "node:events";
+import { bindServer } from "./bind.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { openAuditWriter } from "../audit/writer.js";
 import { compileConfig, type RuntimeConfig } from "../config/compile.js";
-import { tryLock } from "../config/lock-file.js";
+import { recordLockHolder, tryLock } from "../config/lock-file.js";
+import { describeHolder } from "./lock-holder.js";
 import type { HomePaths } from "../config/home.js";
 import { readConfigFile } from "../config/store.js";
 import { watchConfig } from "../config/watch.js";
@@ -78,10 +79,7 @@ export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
   parseReplayStoreSpec(config.proxy.replayStore);
   const unlock = tryLock(opts.home.proxyLock);
   if (!unlock) {
-    throw new SigilError(
-      "ERR_CONFLICT",
-      `another sigil-vault proxy is running on ${opts.home.root}`,
-    );
+    throw new SigilError("ERR_CONFLICT", describeHolder(opts.home));
   }
   let probe: Probe | undefined;
   try {
@@ -176,21 +174,13 @@ async function run(
       throw err;
     });
   }
-  outer.listen(port, host);
-  await Promise.race([
-    once(outer, "listening"),
-    once(outer, "error").then(([err]) => {
-      throw new SigilError(
-        "ERR_IO",
-        `cannot listen on ${host}:${port}: ${(err as NodeJS.ErrnoException).code}`,
-      );
-    }),
-  ]).catch(async (err: unknown) => {
+  await bindServer(outer, host, port, "the proxy").catch(async (err: unknown) => {
     await replay.close(); // a Redis client would otherwise keep reconnecting
     await dashboard?.close();
     throw err;
   });
   const address = outer.address() as AddressInfo;
+  recordLockHolder(opts.home.proxyLock, formatHostPort(address));
   await audit.append({
     type: "start",
     version: VERSION,
