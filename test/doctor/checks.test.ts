@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
-import { createServer } from "node:net";
+import { closedPort } from "../helpers/loopback-server.js";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it, type TestContext } from "node:test";
@@ -201,7 +201,11 @@ describe("doctor: config, anchors and backends", () => {
         jwks_url: `http://127.0.0.1:${port}/jwks.json`,
       }),
     );
-    assertFail(r, /JWKS URL could not be fetched/, /serves kid k1/);
+    assertFail(
+      r,
+      /JWKS URL http:\/\/127\.0\.0\.1:\d+\/jwks\.json could not be fetched: connect ECONNREFUSED/,
+      /serves kid k1/,
+    );
   });
 
   it("passes a backend that releases a credential and fails one that cannot", async () => {
@@ -254,12 +258,3 @@ describe("doctor: audit and proxy", () => {
     assertFail(only(await checkProxyReachable(addr, true)), /ECONNREFUSED/, /sigil-vault start/);
   });
 });
-
-/** A port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
