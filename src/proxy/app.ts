@@ -5,6 +5,8 @@
  */
 import type { AddressInfo } from "node:net";
 import { bindServer } from "./bind.js";
+import { looseBackendFiles } from "../backends/file-modes.js";
+import { startControlOrWarn } from "../control/server.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { openAuditWriter } from "../audit/writer.js";
 import { compileConfig, type RuntimeConfig } from "../config/compile.js";
@@ -157,6 +159,8 @@ async function run(
   if ([...config.backends.values()].some((b) => b.kind === "env")) {
     opts.logger.log("warn", "an env backend is configured: meant for development and tests only");
   }
+  for (const b of config.backends.values())
+    for (const w of looseBackendFiles(b)) opts.logger.log("warn", w);
   const { outer, inner, registry, sessions } = createProxyServers(runtime);
   let dashboard: RunningDashboard | undefined;
   if (feeds && opts.dashboard !== undefined) {
@@ -181,6 +185,7 @@ async function run(
   });
   const address = outer.address() as AddressInfo;
   recordLockHolder(opts.home.proxyLock, formatHostPort(address));
+  const control = await startControlOrWarn(opts.home, () => runtime.state, opts.logger);
   await audit.append({
     type: "start",
     version: VERSION,
@@ -231,6 +236,7 @@ async function run(
         await audit.close();
         await replay.close();
         await probe.close();
+        await control?.close();
         await dashboard?.close();
         unlock();
       })();

@@ -11,12 +11,13 @@ import type { CheckResult } from "../../src/doctor/check.js";
 import { CLI_MAIN } from "../helpers/cli.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
 
-function doctor(h: Harness, args: string[]) {
+/** Runs doctor on the harness home; its environment lacks the backend's variable unless given. */
+function doctor(h: Harness, args: string[], env: Record<string, string> = {}) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
     execFile(
       process.execPath,
       [CLI_MAIN, "doctor", "--home", h.home.root, ...args],
-      { env: { PATH: process.env["PATH"] ?? "", DEMO_KEY: h.canary }, timeout: 30_000 },
+      { env: { PATH: process.env["PATH"] ?? "", ...env }, timeout: 30_000 },
       (err, stdout, stderr) =>
         resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
     );
@@ -40,7 +41,7 @@ describe("sigil-vault doctor", () => {
       "home",
       "ca",
       "config",
-      "backend demo-env",
+      "backend demo-env secret DEMO_KEY",
       "audit",
       "proxy",
       "probe: request",
@@ -57,6 +58,19 @@ describe("sigil-vault doctor", () => {
       );
     }
     assert.match(r.stdout, /^ok {3}anchor harness-\S+: key loads from inline JWK and matches/m);
+    assert.ok(!(r.stdout + r.stderr).includes(h.canary), "never a credential");
+  });
+
+  it("asks the running proxy about every route's secret: doctor's own environment lacks it", async () => {
+    const r = await doctor(h, proxy());
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `^ok {3}backend demo-env secret DEMO_KEY: the running proxy \\(pid ${process.pid}\\) fetched it in \\d+ ms \\(value ${h.canary.length} bytes\\) for routes rt_`,
+        "m",
+      ),
+    );
     assert.ok(!(r.stdout + r.stderr).includes(h.canary), "never a credential");
   });
 
@@ -120,8 +134,12 @@ describe("sigil-vault doctor", () => {
   it("a stopped proxy is a warning without --probe and a failure with it", async () => {
     const port = h.proxyPort;
     await h.stopProxy();
-    const plain = await doctor(h, ["--proxy", `127.0.0.1:${port}`]);
+    const plain = await doctor(h, ["--proxy", `127.0.0.1:${port}`], { DEMO_KEY: h.canary });
     assert.equal(plain.code, 0, plain.stdout);
+    assert.match(
+      plain.stdout,
+      /^ok {3}backend demo-env secret DEMO_KEY: env answered .*, checked with doctor's own environment \(no proxy runs\)$/m,
+    );
     assert.match(
       plain.stdout,
       /^warn proxy: nothing answers on 127\.0\.0\.1:\d+ \(ECONNREFUSED\)/m,
