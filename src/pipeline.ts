@@ -27,6 +27,7 @@ import { resolveRequestTarget } from "./proxy/target.js";
 import { replayHoldUntilMs } from "./replay/memory.js";
 import { RequestObservation, reportRequest } from "./observe/request-observation.js";
 import type { OutboundRequest } from "./inject/injector.js";
+import { probeMark } from "./probe/mark.js";
 
 /** Where a request came from: the tunnel's authority and agent, or an absolute-form http URL. */
 export interface RequestScope {
@@ -256,6 +257,7 @@ function releaseRecord(scope: RequestScope, gate: GateResult, cred: Credential, 
     method: info.method ?? "",
     host: scope.host,
     path: gate.path,
+    ...probeMark(scope.agent.id),
   };
 }
 

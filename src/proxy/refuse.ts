@@ -8,6 +8,7 @@ import type { Agent } from "../agents.js";
 import type { SigilError } from "../errors.js";
 import { reportRefusal } from "../observe/request-observation.js";
 import type { Runtime } from "./runtime.js";
+import { probeMark } from "../probe/mark.js";
 
 /** What is known about a request when it is refused. Never holds secrets. */
 export interface DenyInfo {
@@ -48,6 +49,7 @@ export async function recordDeny(
     ...(info.replayId !== undefined ? { replayId: info.replayId } : {}),
     ...(info.replayClaimed ? { replayClaimed: true } : {}),
     ...(info.exp !== undefined ? { exp: info.exp } : {}),
+    ...probeMark(info.agent?.id),
   };
   let timer: NodeJS.Timeout | undefined;
   const wait = new Promise<void>((resolve) => {

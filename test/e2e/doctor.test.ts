@@ -13,10 +13,14 @@ import { startHarness, type Harness } from "../helpers/harness.js";
 
 /** Runs doctor on the harness home; its environment lacks the backend's variable unless given. */
 function doctor(h: Harness, args: string[], env: Record<string, string> = {}) {
+  return sigil(h, ["doctor", ...args], env);
+}
+
+function sigil(h: Harness, args: string[], env: Record<string, string> = {}) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
     execFile(
       process.execPath,
-      [CLI_MAIN, "doctor", "--home", h.home.root, ...args],
+      [CLI_MAIN, ...args, "--home", h.home.root],
       { env: { PATH: process.env["PATH"] ?? "", ...env }, timeout: 30_000 },
       (err, stdout, stderr) =>
         resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
@@ -82,15 +86,18 @@ describe("sigil-vault doctor", () => {
     assert.ok(release);
     assert.equal(release["backend"], "sigil-vault-probe");
     assert.equal(release["binding"], "verified");
+    assert.equal(release["probe"], true, "probe records are marked");
     const outcome = records.find((r) => r.type === "outcome" && r.requestId === release.requestId);
     assert.equal(outcome?.["status"], 200);
+    assert.equal(outcome?.["probe"], true);
     assert.equal(outcome?.["redacted"], 2, "body and header echo masked");
     assert.ok(
       records.some(
         (r) =>
           r.type === "deny" &&
           r.replayId === release.replayId &&
-          r.code === "ERR_ATTESTATION_REPLAYED",
+          r.code === "ERR_ATTESTATION_REPLAYED" &&
+          r.probe === true,
       ),
     );
     const wrongName = records.findLast(
@@ -101,6 +108,25 @@ describe("sigil-vault doctor", () => {
       (r) => r.type === "outcome" && r.requestId === wrongName.requestId,
     );
     assert.equal(refused?.["error"], "ERR_UPSTREAM_FAILED");
+  });
+
+  it("audit tail hides the probe's records unless --include-probe", async () => {
+    const lines = async (extra: string[]) => {
+      const r = await sigil(h, ["audit", "tail", "-n", "1000", "--json", ...extra]);
+      assert.equal(r.code, 0, r.stderr);
+      return r.stdout
+        .trimEnd()
+        .split("\n")
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    };
+    const hidden = await lines([]);
+    assert.ok(hidden.some((r) => r["type"] === "start"));
+    assert.ok(!hidden.some((r) => r["probe"] === true || r["backend"] === "sigil-vault-probe"));
+    const shown = await lines(["--include-probe"]);
+    assert.ok(shown.filter((r) => r["probe"] === true).length >= 4, "releases, outcomes, deny");
+    const table = await sigil(h, ["audit", "tail", "-n", "5"]);
+    assert.doesNotMatch(table.stdout, /sigil-vault-probe/);
+    assert.equal(table.stdout.trimEnd().split("\n").length, 1 + Math.min(5, hidden.length));
   });
 
   it("--json gives the structured array", async () => {
