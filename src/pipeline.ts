@@ -30,6 +30,7 @@ import { RequestObservation, reportRequest } from "./observe/request-observation
 import type { OutboundRequest } from "./inject/injector.js";
 import { checkRouteLimits } from "./routing/route-limits.js";
 import { stripAgentCredentials } from "./inject/agent-credentials.js";
+import { probeMark } from "./probe/mark.js";
 
 export async function handleRequest(
   rt: Runtime,
@@ -271,6 +272,7 @@ function releaseRecord(scope: RequestScope, gate: GateResult, cred: Credential, 
     method: info.method ?? "",
     host: scope.host,
     path: gate.path,
+    ...probeMark(scope.agent.id),
   };
 }
 

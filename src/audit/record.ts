@@ -87,6 +87,8 @@ export interface ReleaseInput {
   method: string;
   host: string;
   path: string;
+  /** Set on the built-in probe's records (doctor --probe); hidden by default in tail and dashboard. */
+  probe?: true;
 }
 
 /** What happened after a release. */
@@ -102,6 +104,8 @@ export interface OutcomeInput {
   durationMs: number;
   /** `ERR_*` code if the request failed after the release. */
   error?: string;
+  /** Copied from the release: the built-in probe's request. */
+  probe?: true;
 }
 
 /** A refused request, with whatever was known when it was refused. */
@@ -119,6 +123,8 @@ export interface DenyInput {
   /** Whether the replay id was claimed before the refusal (it then stays used until `exp + 300 s`). */
   replayClaimed?: boolean;
   exp?: number;
+  /** The built-in probe agent was refused (e.g. its replay check). */
+  probe?: true;
 }
 
 /** Every record type the product writes. */

@@ -13,6 +13,7 @@ import type { HomePaths } from "../config/home.js";
 import { readConfigFile } from "../config/store.js";
 import { DEFAULT_LISTEN } from "../config/compile.js";
 import { splitListen } from "../config/listen.js";
+import { looseFileWarning } from "../config/file-mode.js";
 import { SigilError } from "../errors.js";
 
 const SYSTEM_BUNDLES = [
@@ -41,7 +42,14 @@ function configuredListen(home: HomePaths): string | undefined {
   }
 }
 
-export function readAgentToken(file: string | undefined, env: NodeJS.ProcessEnv): string {
+/** The agent's token from `file` (warning through `warn` when others can read it) or the env. */
+export function readAgentToken(
+  file: string | undefined,
+  env: NodeJS.ProcessEnv,
+  warn: (line: string) => void,
+): string {
+  const loose = file !== undefined ? looseFileWarning(file, "agent token file") : undefined;
+  if (loose) warn(`warning: ${loose}`);
   const token = file !== undefined ? readTokenFile(file) : env["SIGIL_VAULT_AGENT_TOKEN"];
   if (token === undefined || token === "") {
     throw new SigilError(

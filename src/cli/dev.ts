@@ -4,18 +4,18 @@
  */
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
-import { once } from "node:events";
+import { bindServer } from "../proxy/bind.js";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { loadDevKey, loadOrCreateDevKey, devKeyInfo } from "../dev/keys.js";
 import { createDevSigner } from "../dev/signer.js";
 import { makeDevAttestation } from "../dev/attest.js";
-import { SigilError } from "../errors.js";
 import type { Command } from "./command.js";
 import { str } from "./command.js";
 import { toJson } from "./output.js";
 import { required } from "./require.js";
 import { splitListen } from "../config/listen.js";
+import { SigilError } from "../errors.js";
 
 const signer: Command = {
   path: ["dev", "signer"],
@@ -45,16 +45,7 @@ Example:
     const info = devKeyInfo(key);
     const [host, port] = splitListen(str(values, "listen") ?? "127.0.0.1:10256");
     const server = createServer(createDevSigner({ key, ...(apiKey ? { apiKey } : {}) }));
-    server.listen(port, host);
-    await Promise.race([
-      once(server, "listening"),
-      once(server, "error").then(([e]) => {
-        throw new SigilError(
-          "ERR_IO",
-          `cannot listen on ${host}:${port}: ${(e as NodeJS.ErrnoException).code}`,
-        );
-      }),
-    ]);
+    await bindServer(server, host, port, "the dev signer");
     const addr = server.address() as AddressInfo;
     const jwksUrl = `http://${addr.address}:${addr.port}/.well-known/jwks.json`;
     if (ctx.json)

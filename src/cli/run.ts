@@ -30,7 +30,7 @@ Example:
   options: OPTIONS,
   async run(ctx, values, positionals) {
     if (positionals.length === 0) throw new SigilError("ERR_USAGE", "give the command after --");
-    const token = readAgentToken(str(values, "agent-token-file"), ctx.env);
+    const token = readAgentToken(str(values, "agent-token-file"), ctx.env, ctx.err);
     const env = {
       ...ctx.env,
       ...agentEnvironment(
@@ -68,7 +68,7 @@ Example:
   eval "$(sigil-vault env --agent-token-file ~/.agent-token)"`,
   options: OPTIONS,
   async run(ctx, values) {
-    const token = readAgentToken(str(values, "agent-token-file"), ctx.env);
+    const token = readAgentToken(str(values, "agent-token-file"), ctx.env, ctx.err);
     const vars = agentEnvironment(
       ctx.home,
       findProxy(str(values, "proxy"), ctx.home, ctx.env),

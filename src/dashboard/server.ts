@@ -5,8 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { once } from "node:events";
-import { SigilError } from "../errors.js";
+import { bindServer } from "../proxy/bind.js";
 import type { ProxyMetrics } from "../observe/metrics.js";
 import type { AuditWriter } from "../audit/writer.js";
 import type { KeyRing } from "../attestation/keys.js";
@@ -67,16 +66,7 @@ export async function startDashboard(
       else res.destroy();
     });
   });
-  server.listen(port, host);
-  await Promise.race([
-    once(server, "listening"),
-    once(server, "error").then(([err]) => {
-      throw new SigilError(
-        "ERR_IO",
-        `cannot listen on ${host}:${port} for the dashboard: ${(err as NodeJS.ErrnoException).code}`,
-      );
-    }),
-  ]);
+  await bindServer(server, host, port, "the dashboard");
   return {
     address: server.address() as AddressInfo,
     async close() {

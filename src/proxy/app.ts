@@ -4,11 +4,14 @@
  * audit records so a restart does not reopen used attestations (a Redis one is shared by the fleet).
  */
 import type { AddressInfo } from "node:net";
-import { once } from "node:events";
+import { bindServer } from "./bind.js";
+import { looseBackendFiles } from "../backends/file-modes.js";
+import { startControlOrWarn } from "../control/server.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { openAuditWriter } from "../audit/writer.js";
 import { compileConfig, type RuntimeConfig } from "../config/compile.js";
-import { tryLock } from "../config/lock-file.js";
+import { recordLockHolder, tryLock } from "../config/lock-file.js";
+import { describeHolder } from "./lock-holder.js";
 import type { HomePaths } from "../config/home.js";
 import { readConfigFile } from "../config/store.js";
 import { watchConfig } from "../config/watch.js";
@@ -80,10 +83,7 @@ export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
   parseReplayStoreSpec(config.proxy.replayStore);
   const unlock = tryLock(opts.home.proxyLock);
   if (!unlock) {
-    throw new SigilError(
-      "ERR_CONFLICT",
-      `another sigil-vault proxy is running on ${opts.home.root}`,
-    );
+    throw new SigilError("ERR_CONFLICT", describeHolder(opts.home));
   }
   let probe: Probe | undefined;
   try {
@@ -167,6 +167,8 @@ async function run(
   if ([...config.backends.values()].some((b) => b.kind === "env")) {
     opts.logger.log("warn", "an env backend is configured: meant for development and tests only");
   }
+  for (const b of config.backends.values())
+    for (const w of looseBackendFiles(b)) opts.logger.log("warn", w);
   const { outer, inner, registry, sessions } = createProxyServers(runtime);
   let dashboard: RunningDashboard | undefined;
   if (feeds && opts.dashboard !== undefined) {
@@ -184,21 +186,14 @@ async function run(
       throw err;
     });
   }
-  outer.listen(port, host);
-  await Promise.race([
-    once(outer, "listening"),
-    once(outer, "error").then(([err]) => {
-      throw new SigilError(
-        "ERR_IO",
-        `cannot listen on ${host}:${port}: ${(err as NodeJS.ErrnoException).code}`,
-      );
-    }),
-  ]).catch(async (err: unknown) => {
+  await bindServer(outer, host, port, "the proxy").catch(async (err: unknown) => {
     await replay.close(); // a Redis client would otherwise keep reconnecting
     await dashboard?.close();
     throw err;
   });
   const address = outer.address() as AddressInfo;
+  recordLockHolder(opts.home.proxyLock, formatHostPort(address));
+  const control = await startControlOrWarn(opts.home, () => runtime.state, opts.logger);
   await audit.append({
     type: "start",
     version: VERSION,
@@ -255,6 +250,7 @@ async function run(
         await audit.close();
         await replay.close();
         await probe.close();
+        await control?.close();
         await dashboard?.close();
         unlock();
       })();

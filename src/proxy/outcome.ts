@@ -31,6 +31,7 @@ export async function writeOutcome(
         durationMs: fields.durationMs ?? 0,
         ...(fields.error !== undefined ? { error: fields.error } : {}),
         ...(fields.redacted ? { redacted: fields.redacted } : {}),
+        ...(release["probe"] === true ? { probe: true } : {}),
       },
       { lazy: true },
     );
