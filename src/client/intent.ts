@@ -32,7 +32,10 @@ export interface HttpIntent {
   metadata: { nonce: string; body_sha256?: string; headers?: Record<string, string> };
 }
 
-/** SigV4 computes these itself when Vault re-signs; every other `x-amz-*` header is pinned. */
+/**
+ * SigV4 computes these itself when Vault re-signs; every other `x-amz-*` header is pinned. A
+ * payload hash of `UNSIGNED-PAYLOAD` is the agent's choice (Vault keeps it), so it is pinned too.
+ */
 const SIGV4_OWN = new Set(["x-amz-date", "x-amz-content-sha256", "x-amz-security-token"]);
 
 export function buildHttpIntent(req: HttpRequestFacts): HttpIntent {
@@ -74,7 +77,8 @@ function pinnedAmzHeaders(headers: Iterable<[string, string]>): Record<string, s
   let any = false;
   for (const [name, value] of headers) {
     const lower = name.toLowerCase();
-    if (!lower.startsWith("x-amz-") || SIGV4_OWN.has(lower)) continue;
+    const unsigned = lower === "x-amz-content-sha256" && value === "UNSIGNED-PAYLOAD";
+    if (!lower.startsWith("x-amz-") || (SIGV4_OWN.has(lower) && !unsigned)) continue;
     out[lower] = lower in out ? `${out[lower]}, ${value}` : value;
     any = true;
   }
