@@ -79,6 +79,10 @@ export type UpgradeAnswer =
 
 const AGENT_OPTS = {
   keepAlive: true,
+  // Idle pooled sockets close after 4 s (sooner when the upstream's Keep-Alive hint says so),
+  // before the common 5 s server keep-alive timeout: a reused socket is then rarely one the
+  // upstream is closing at that moment, which would fail the request with ECONNRESET.
+  timeout: 4_000,
   maxSockets: 256,
   maxFreeSockets: 64,
   scheduling: "lifo",

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
-import { bindServer } from "../proxy/bind.js";
+import { bindServer } from "../bind-server.js";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { loadDevKey, loadOrCreateDevKey, devKeyInfo } from "../dev/keys.js";

@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { bindServer } from "../proxy/bind.js";
+import { bindServer } from "../bind-server.js";
 import type { ProxyMetrics } from "../observe/metrics.js";
 import type { AuditWriter } from "../audit/writer.js";
 import type { KeyRing } from "../attestation/keys.js";

@@ -4,7 +4,7 @@
  * audit records so a restart does not reopen used attestations (a Redis one is shared by the fleet).
  */
 import type { AddressInfo } from "node:net";
-import { bindServer } from "./bind.js";
+import { bindServer } from "../bind-server.js";
 import { looseBackendFiles } from "../backends/file-modes.js";
 import { startControlOrWarn } from "../control/server.js";
 import { setTimeout as sleep } from "node:timers/promises";

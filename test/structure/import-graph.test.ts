@@ -34,6 +34,8 @@ const LEAVES = [
   "config/resolve.ts",
   "config/schema.ts",
   "live-headers.ts",
+  "bind-server.ts",
+  "config/file-mode.ts",
   // SigV4's scope inference (service and region from the host) is pure computation; routing
   // reads it to name the AWS operation a request performs.
   "inject/sigv4/scope.ts",

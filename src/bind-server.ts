@@ -4,7 +4,7 @@
  * is why every listener (proxy, dashboard, dev signer) goes through here.
  */
 import type { Server } from "node:net";
-import { SigilError } from "../errors.js";
+import { SigilError } from "./errors.js";
 
 /** Listens on `host:port`; `what` names the listener in the error ("the dashboard"). */
 export function bindServer(
