@@ -22,6 +22,7 @@ import { parseResolveMap } from "../config/resolve.js";
 import { createProxyServers } from "./listener.js";
 import { startProbe, type Probe } from "../probe/setup.js";
 import { buildState, type Runtime } from "./runtime.js";
+import { createAccessWatch } from "./access-watch.js";
 import { VERSION } from "../version.js";
 import { formatHostPort, isLoopback, splitListen } from "../config/listen.js";
 import { createDashboardFeeds, dashboardAddress } from "../dashboard/feeds.js";
@@ -151,6 +152,7 @@ async function run(
     env: opts.env,
     inflight: 0,
     stopping: false,
+    access: createAccessWatch(() => runtime.state),
   };
   for (const s of runtime.state.keyRing.status()) {
     if (!s.loaded)
@@ -211,6 +213,7 @@ async function run(
       runtime.state = probe.attach(
         await buildState(next, runtime.state, { env: opts.env, nowMs, backendDeps }),
       );
+      runtime.access.recheck(runtime.state);
       await audit.append({ type: "config", configHash: next.hash }).catch(() => undefined);
       opts.logger.log("info", "config reloaded", { hash: next.hash });
     },
@@ -232,6 +235,7 @@ async function run(
         for (const s of sessions) s.close("ERR_SHUTTING_DOWN");
         const until = Date.now() + drainMs;
         while (runtime.inflight > 0 && Date.now() < until) await sleep(20);
+        runtime.access.endAll({ error: "ERR_SHUTTING_DOWN", reason: "the proxy stopped" });
         for (const s of registry.open) s.destroy();
         outer.closeAllConnections();
         inner.closeAllConnections();

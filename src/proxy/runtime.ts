@@ -14,6 +14,7 @@ import type { Logger } from "../log.js";
 import type { LeafCache } from "../mitm/leaf-cache.js";
 import type { ProxyObserver } from "../observe/observer.js";
 import type { ReplayStore } from "../replay/store.js";
+import type { AccessWatch } from "./access-watch.js";
 
 export interface RuntimeState {
   config: RuntimeConfig;
@@ -39,6 +40,8 @@ export interface Runtime {
   inflight: number;
   /** Set when shutdown begins: new requests on open tunnels get 503 ERR_SHUTTING_DOWN. */
   stopping: boolean;
+  /** Open sessions and streams, ended when a reload revokes their access (access-watch.ts). */
+  access: AccessWatch;
 }
 
 /** Builds the state for a config, reusing the previous key ring and backends where unchanged. */

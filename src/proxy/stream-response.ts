@@ -88,7 +88,11 @@ export async function streamResponse(
   if (decoder) headers = withoutEncodingHeaders(headers);
   x.res.writeHead(status, upstream.statusMessage, p.redactor.headers(headers));
   let bytesOut = 0;
-  const error = await pipeBody(
+  const access = rt.access.hold(state, p.scope.agent, p.route, () => {
+    upstream.destroy();
+    x.res.destroy();
+  });
+  const piped = await pipeBody(
     upstream,
     decoder ? [decoder, p.redactor.body()] : [p.redactor.body()],
     x.res,
@@ -97,12 +101,14 @@ export async function streamResponse(
       bytesOut += n;
     },
   );
+  const ended = access.close(piped);
+  const error = ended.error;
   await writeOutcome(rt, x.release, x.requestId, {
     status,
     bytesIn,
     bytesOut,
     durationMs: Math.round(performance.now() - started),
-    ...(error ? { error } : {}),
+    ...ended,
     ...(p.redactor.masked > 0 ? { redacted: p.redactor.masked } : {}),
   });
   return error ? { status, error } : { status };
