@@ -23,6 +23,7 @@ import { createProxyServers } from "./listener.js";
 import { startProbe, type Probe } from "../probe/setup.js";
 import { buildState, type Runtime } from "./runtime.js";
 import { createAccessWatch } from "./access-watch.js";
+import { createReleaseTracker, settleReleases } from "./releases.js";
 import { VERSION } from "../version.js";
 import { formatHostPort, isLoopback, splitListen } from "../config/listen.js";
 import { createDashboardFeeds, dashboardAddress } from "../dashboard/feeds.js";
@@ -153,6 +154,7 @@ async function run(
     inflight: 0,
     stopping: false,
     access: createAccessWatch(() => runtime.state),
+    releases: createReleaseTracker(opts.logger, audit),
   };
   for (const s of runtime.state.keyRing.status()) {
     if (!s.loaded)
@@ -241,6 +243,7 @@ async function run(
         inner.closeAllConnections();
         inner.close(); // stops its head-timeout check
         runtime.upstream.destroy();
+        await settleReleases(runtime);
         await audit.append({ type: "stop", reason }).catch(() => undefined);
         await audit.close();
         await replay.close();

@@ -55,7 +55,7 @@ export async function handleUpgrade(
   agent.pause();
   if (head.length > 0) agent.unshift(head);
   agent.on("error", () => agent.destroy());
-  const deadline = createDeadline(state.config.proxy.deadlineMs);
+  const deadline = createDeadline(state.config.proxy.deadlineMs, agent);
   const abort = new AbortController();
   const onDeadline = () => abort.abort(deadline.signal.reason);
   const onAgentGone = () => abort.abort(new SigilError("ERR_UPSTREAM_FAILED", "agent went away"));
