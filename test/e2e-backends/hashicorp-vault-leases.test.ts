@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { verifyAuditDir } from "../../src/audit/verify.js";
 import { startFakeVault, type FakeVault } from "../fakes/hashicorp-vault.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
 
@@ -142,6 +143,8 @@ test("a failing revocation is retried once, then logged and audited by lease id"
   assert.ok(line?.includes(lease.id), "the log line names the lease");
   const everything = hx.logs.join("\n") + JSON.stringify(await hx.readAudit());
   assert.ok(!everything.includes(password), "the credential is never logged or audited");
+  await hx.stopProxy();
+  assert.equal((await verifyAuditDir(hx.home.auditDir)).ok, true, "audit verify accepts it");
 });
 
 test("a revocation that fails once succeeds on its retry and leaves no lease record", async () => {
