@@ -101,12 +101,15 @@ describe("access that outlives its request", () => {
     );
   });
 
-  it("closes an SSE stream when its route's secret changes, even under the same route id", async () => {
+  it("a reload that changes one route's secret closes its stream and leaves the other route's session open", async () => {
     const hx = await start();
     const stream = await sse(hx);
-    const routeId = (await hx.waitForAudit((r) => r.type === "release"))["route"];
+    const sseRoute = (await hx.waitForAudit((r) => r.type === "release"))["route"];
+    const ws = await webSocket(hx);
     await hx.updateConfig((cfg) => {
-      for (const r of cfg.routes) if (r.id === routeId) r.secret = "ANOTHER_KEY";
+      for (const r of cfg.routes) if (r.id === sseRoute) r.secret = "ANOTHER_KEY";
+      cfg.proxy.idle_timeout_ms = 60_000;
+      cfg.routes.push({ ...cfg.routes[0]!, id: "rt_unrelated", path: "/other/*" });
     });
     await within(
       assert.rejects(stream.done, /response aborted/),
@@ -116,29 +119,24 @@ describe("access that outlives its request", () => {
     const out = await outcomeFor(hx, "/sse");
     assert.deepEqual(
       [out["error"], out["reason"]],
-      ["ERR_ACCESS_REVOKED", `route ${routeId} was changed`],
+      ["ERR_ACCESS_REVOKED", `route ${sseRoute} was changed`],
     );
-  });
-
-  it("keeps a session open across a reload that changes neither its agent nor its route", async () => {
-    const hx = await start();
-    const ws = await webSocket(hx);
-    await hx.updateConfig((cfg) => {
-      cfg.proxy.idle_timeout_ms = 60_000;
-      cfg.routes.push({ ...cfg.routes[0]!, id: "rt_unrelated", path: "/other/*" });
-    });
-    await new Promise((r) => setTimeout(r, 500));
+    // The WebSocket's route and agent did not change: its session is still relayed.
     ws.send({ opcode: OP.text, payload: "still here" });
     assert.equal((await ws.next()).payload.toString(), "still here");
     ws.send({ opcode: OP.close, payload: Buffer.from([0x03, 0xe8]) });
     await ws.next();
     await ws.closed();
-    const out = await outcomeFor(hx, WS_PATHS.echo);
-    assert.deepEqual([out["status"], out["error"], out["reason"]], [101, undefined, undefined]);
+    const wsOut = await outcomeFor(hx, WS_PATHS.echo);
+    assert.deepEqual(
+      [wsOut["status"], wsOut["error"], wsOut["reason"]],
+      [101, undefined, undefined],
+    );
   });
 
-  it("ends a session that keeps sending frames once it is older than max_session_ms", async () => {
+  it("ends a session that keeps sending frames, and a busy SSE stream, after max_session_ms", async () => {
     const hx = await start({ proxy: { max_session_ms: 1500, idle_timeout_ms: 1000 } });
+    const stream = await sse(hx);
     const ws = await webSocket(hx);
     const opened = Date.now();
     const ticker = setInterval(() => ws.send({ opcode: OP.ping, payload: "tick" }), 200);
@@ -151,5 +149,8 @@ describe("access that outlives its request", () => {
     const out = await outcomeFor(hx, WS_PATHS.echo);
     assert.deepEqual([out["status"], out["error"]], [101, "ERR_SESSION_EXPIRED"]);
     assert.equal(out["reason"], "open longer than 1500 ms");
+    await within(assert.rejects(stream.done, /response aborted/), CLOSE_WITHIN_MS, "the stream");
+    const sseOut = await outcomeFor(hx, "/sse");
+    assert.deepEqual([sseOut["status"], sseOut["error"]], [200, "ERR_SESSION_EXPIRED"]);
   });
 });
