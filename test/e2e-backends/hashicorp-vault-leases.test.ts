@@ -47,6 +47,7 @@ async function start(): Promise<Harness> {
     routes: [
       { path: "/db/*", ...dynamic },
       { path: "/stream", ...dynamic },
+      { path: "/nofield/*", ...dynamic, secret: "database/creds/readonly#token" },
     ],
     env: { VAULT_TOKEN: fake.addToken({ paths: ["database/creds/*", "sys/leases/revoke"] }) },
   });
@@ -158,4 +159,22 @@ test("a revocation that fails once succeeds on its retry and leaves no lease rec
   assert.deepEqual(fake.revokeAttempts.slice(attempts), [lease.id, lease.id]);
   await hx.stopProxy();
   assert.equal((await hx.readAudit()).filter((r) => r.type === "lease").length, 0);
+});
+
+test("a reply that cannot be used has its lease revoked, and a failed revocation audited", async () => {
+  const hx = await start();
+  fake.failRevocations(2);
+  const res = await hx.attested({ path: "/nofield/x" });
+  await hx.expectDenied(res, 502, "ERR_BACKEND_FAILED");
+  const lease = lastLease();
+  const record = await hx.waitForAudit((r) => r.type === "lease");
+  assert.deepEqual(
+    [record["action"], record["leaseId"], record["backend"]],
+    ["revoke_failed", lease.id, "hv"],
+  );
+  assert.equal(record["requestId"], JSON.parse(res.body.toString()).error.requestId);
+  fake.failRevocations(0);
+  const again = await hx.attested({ path: "/nofield/y" });
+  await hx.expectDenied(again, 502, "ERR_BACKEND_FAILED");
+  await waitFor(() => fake.revocations.includes(lastLease().id), "the revocation", 3000);
 });
