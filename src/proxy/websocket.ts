@@ -55,12 +55,11 @@ export async function handleUpgrade(
   agent.pause();
   if (head.length > 0) agent.unshift(head);
   agent.on("error", () => agent.destroy());
+  // The agent hanging up before the 101 ends the handshake like the deadline does.
   const deadline = createDeadline(state.config.proxy.deadlineMs, agent);
   const abort = new AbortController();
   const onDeadline = () => abort.abort(deadline.signal.reason);
-  const onAgentGone = () => abort.abort(new SigilError("ERR_UPSTREAM_FAILED", "agent went away"));
   deadline.signal.addEventListener("abort", onDeadline, { once: true });
-  agent.once("close", onAgentGone);
   rt.inflight++;
   const obs = new RequestObservation();
   const held: Held = {};
@@ -77,7 +76,6 @@ export async function handleUpgrade(
     releaseHeld(rt, held, requestId);
     deadline.clear();
     deadline.signal.removeEventListener("abort", onDeadline);
-    agent.off("close", onAgentGone);
     const grant = { state, agent: scope.agent, route: gate.route };
     const ended = await relay(rt, answer, agent, redactor, sessions, grant);
     obs.ended(ended);
@@ -92,7 +90,6 @@ export async function handleUpgrade(
   } finally {
     deadline.clear();
     deadline.signal.removeEventListener("abort", onDeadline);
-    agent.off("close", onAgentGone);
     rt.inflight--;
     reportRequest(rt, obs, info);
     redactor?.wipe();
