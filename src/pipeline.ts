@@ -45,7 +45,7 @@ export async function handleRequest(
     method: req.method ?? "",
     host: scope.host,
   };
-  const deadline = createDeadline(state.config.proxy.deadlineMs);
+  const deadline = createDeadline(state.config.proxy.deadlineMs, res);
   const obs = new RequestObservation();
   rt.inflight++;
   const held: Held = {};
@@ -110,7 +110,14 @@ export async function prepareOutbound(
   const { rt, state, scope, info, deadline, obs } = ctx;
   const gate = await authorize(ctx, headers);
   obs.attested();
-  const cred = (held.cred = await fetchCredential(state, gate.route, deadline));
+  held.backend = gate.route.backend;
+  const cred = (held.cred = await fetchCredential(
+    state,
+    gate.route,
+    deadline,
+    rt.releases,
+    info.requestId,
+  ));
   obs.fetched();
   for (const field of gate.route.injector.requiredFields) {
     if (!cred.fields.has(field)) {

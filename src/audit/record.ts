@@ -106,6 +106,8 @@ export interface OutcomeInput {
   error?: string;
   /** Copied from the release: the built-in probe's request. */
   probe?: true;
+  /** Why the proxy ended the stream or session itself (proxy/access-watch.ts). */
+  reason?: string;
 }
 
 /** A refused request, with whatever was known when it was refused. */
@@ -127,9 +129,27 @@ export interface DenyInput {
   probe?: true;
 }
 
+/** A dynamic secret's lease could not be revoked, even on the retry (proxy/releases.ts). */
+export interface LeaseInput {
+  type: "lease";
+  action: "revoke_failed";
+  leaseId: string;
+  backend: string;
+  requestId: string;
+  code: string;
+  reason: string;
+}
+
 /** Every record type the product writes. */
 export type KnownAuditInput =
-  StartInput | StopInput | ConfigInput | RecoveryInput | ReleaseInput | OutcomeInput | DenyInput;
+  | StartInput
+  | StopInput
+  | ConfigInput
+  | RecoveryInput
+  | ReleaseInput
+  | OutcomeInput
+  | DenyInput
+  | LeaseInput;
 
 /** What `append` accepts: a known record, or any plain-JSON object with a `type`. */
 export type AuditInput = KnownAuditInput | { type: string; [field: string]: unknown };

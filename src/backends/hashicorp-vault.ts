@@ -3,7 +3,7 @@
  * when the request completes, and PKI certificates for `mtls`, read just in time with a cached Vault
  * login (token, AppRole, JWT or Kubernetes). Pieces live in ./hashicorp/.
  */
-import type { Backend, Credential } from "./backend.js";
+import { UnusedLeaseError, type Backend, type Credential, type FetchContext } from "./backend.js";
 import type { BackendDeps } from "./deps.js";
 import { createVaultClient } from "./hashicorp/client.js";
 import { abortError, createVaultHttp } from "./hashicorp/http.js";
@@ -48,27 +48,34 @@ export function createHashicorpVaultBackend(
       // The call runs under the backend's own cap rather than the caller's signal, so a dynamic
       // secret Vault issues after the caller gave up is still seen — and revoked — below.
       const work = readVaultSecret(settings, client, ref, AbortSignal.timeout(settings.timeoutMs));
-      return settleOrAbandon(work, ctx.signal, (reason) => abortError(settings, reason));
+      return settleOrAbandon(work, ctx, (reason) => abortError(settings, reason));
     },
     close: () => http.close(),
   };
 }
 
-/** Resolves with `work` unless `signal` aborts first; a credential that arrives late is released. */
+/**
+ * Resolves with `work` unless the caller's signal aborts first; a credential that arrives late is
+ * released — by the caller when it adopts late work, else here.
+ */
 function settleOrAbandon(
   work: Promise<Credential>,
-  signal: AbortSignal,
+  ctx: FetchContext,
   onAbort: (reason: unknown) => Error,
 ): Promise<Credential> {
+  const { signal } = ctx;
   return new Promise((resolve, reject) => {
     let done = false;
     const abandon = () => {
       if (done) return;
       done = true;
       reject(onAbort(signal.reason));
+      if (ctx.adopt) return ctx.adopt(work);
       work.then(
-        (late) => late.release().catch(() => undefined),
-        () => undefined,
+        (late) => void late.release().catch(() => {}),
+        (err: unknown) => {
+          if (err instanceof UnusedLeaseError) err.unused.release().catch(() => {});
+        },
       );
     };
     signal.addEventListener("abort", abandon, { once: true });

@@ -88,6 +88,8 @@ export const proxySchema = z
       .optional(),
     /** Idle timeout for response bodies after the head arrived. */
     idle_timeout_ms: z.number().int().min(1000).max(3_600_000).optional(),
+    /** Longest life of a WebSocket session or response stream, however busy (default 1 h). */
+    max_session_ms: z.number().int().min(1000).max(604_800_000).optional(),
     /** Open CONNECT tunnels one agent may hold at once; the next CONNECT gets 429. */
     max_tunnels_per_agent: z.number().int().min(1).max(100_000).optional(),
     /** Time for a request head (CONNECT or inside a tunnel) to arrive complete (slowloris bound). */

@@ -27,6 +27,8 @@ import { parseResolveMap } from "../config/resolve.js";
 import { createProxyServers } from "./listener.js";
 import { startProbe, type Probe } from "../probe/setup.js";
 import { buildState, type Runtime } from "./runtime.js";
+import { createAccessWatch } from "./access-watch.js";
+import { createReleaseTracker, settleReleases } from "./releases.js";
 import { VERSION } from "../version.js";
 import { formatHostPort, isLoopback, splitListen } from "../config/listen.js";
 import { createDashboardFeeds, dashboardAddress } from "../dashboard/feeds.js";
@@ -153,6 +155,8 @@ async function run(
     env: opts.env,
     inflight: 0,
     stopping: false,
+    access: createAccessWatch(() => runtime.state),
+    releases: createReleaseTracker(opts.logger, audit),
   };
   mintLeavesAhead(runtime.leaves, config.routeList);
   for (const s of runtime.state.keyRing.status()) {
@@ -220,6 +224,7 @@ async function run(
         return entry !== undefined && !entry.revoked_at;
       });
       mintLeavesAhead(runtime.leaves, next.routeList);
+      runtime.access.recheck(runtime.state);
       await audit.append({ type: "config", configHash: next.hash }).catch(() => undefined);
       opts.logger.log("info", "config reloaded", { hash: next.hash });
     },
@@ -241,11 +246,13 @@ async function run(
         for (const s of sessions) s.close("ERR_SHUTTING_DOWN");
         const until = Date.now() + drainMs;
         while (runtime.inflight > 0 && Date.now() < until) await sleep(20);
+        runtime.access.endAll({ error: "ERR_SHUTTING_DOWN", reason: "the proxy stopped" });
         for (const s of registry.open) s.destroy();
         outer.closeAllConnections();
         inner.closeAllConnections();
         inner.close(); // stops its head-timeout check
         runtime.upstream.destroy();
+        await settleReleases(runtime);
         await audit.append({ type: "stop", reason }).catch(() => undefined);
         await audit.close();
         await replay.close();

@@ -96,7 +96,11 @@ export async function streamResponse(
   // The standard reason phrase, never the upstream's: it is free text and can echo a credential.
   x.res.writeHead(status, p.redactor.headers(headers));
   let bytesOut = 0;
-  const error = await pipeBody(
+  const access = rt.access.hold(state, p.scope.agent, p.route, () => {
+    upstream.destroy();
+    x.res.destroy();
+  });
+  const piped = await pipeBody(
     upstream,
     [...decoders, p.redactor.body()],
     x.res,
@@ -105,12 +109,14 @@ export async function streamResponse(
       bytesOut += n;
     },
   );
+  const ended = access.close(piped);
+  const error = ended.error;
   await writeOutcome(rt, x.release, x.requestId, {
     status,
     bytesIn,
     bytesOut,
     durationMs: Math.round(performance.now() - started),
-    ...(error ? { error } : {}),
+    ...ended,
     ...(p.redactor.masked > 0 ? { redacted: p.redactor.masked } : {}),
   });
   return error ? { status, error } : { status };
