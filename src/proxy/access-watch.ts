@@ -6,8 +6,10 @@
  * with `ERR_SESSION_EXPIRED` however busy it is; shutdown ends what the drain left.
  */
 import type { Agent } from "../agents.js";
-import type { CompiledRoute } from "../config/compile.js";
-import type { RuntimeState } from "./runtime.js";
+import type { CompiledRoute, RuntimeConfig } from "../config/compile.js";
+
+/** The part of the runtime state a watch reads (not RuntimeState itself: runtime.ts holds a watch). */
+type RuntimeState = { readonly config: RuntimeConfig };
 
 /** Why access ended: the `outcome` record's `error` and `reason`. */
 export interface AccessEnd {
