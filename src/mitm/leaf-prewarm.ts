@@ -14,8 +14,12 @@ export const MAX_HOSTS_AHEAD = 256;
 export function exactRouteHosts(routes: readonly { host: string }[]): string[] {
   const hosts = new Set<string>();
   for (const r of routes) {
-    const pattern = parseHostPattern(r.host); // already validated by compile: cannot throw here
-    if (pattern.kind === "exact") hosts.add(pattern.host);
+    try {
+      const pattern = parseHostPattern(r.host);
+      if (pattern.kind === "exact") hosts.add(pattern.host);
+    } catch {
+      // Compile already refused bad patterns; minting ahead must never fail a start or reload.
+    }
   }
   return [...hosts].slice(0, MAX_HOSTS_AHEAD);
 }

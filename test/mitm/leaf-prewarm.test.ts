@@ -14,10 +14,11 @@ const routes = [
   { host: "API.example.test:8443" },
   { host: "10.0.0.7" },
   { host: "other.example.test" },
+  { host: "bad host" },
 ];
 
 describe("leaves ahead of time", () => {
-  it("lists each exact route host once, normalised, without wildcards", () => {
+  it("lists each exact route host once, normalised, without wildcards or bad patterns", () => {
     assert.deepEqual(exactRouteHosts(routes), [
       "api.example.test",
       "10.0.0.7",
