@@ -32,25 +32,33 @@ export interface PythonRun {
 }
 
 /** Runs `script` (Python source) under `sigil-vault run` as the fixture's agent. */
-export function runPythonAgent(
-  f: SdkFixture,
-  script: string,
-  args: string[] = [],
-): Promise<PythonRun> {
+export function runPythonAgent(f: SdkFixture, script: string): Promise<PythonRun> {
   const file = join(f.h.home.root, `agent-${Math.random().toString(36).slice(2)}.py`);
   writeFileSync(file, script);
-  const tokenFile = join(f.h.home.root, "python-agent.token");
+  return runUnderVault(f, [PYTHON, file], { PYTHONPATH: PYTHON_CLIENT });
+}
+
+/**
+ * Runs a command under `sigil-vault run` as the fixture's agent, with the Sign settings in the
+ * environment (SIGIL_SIGN_URL, SIGIL_SIGN_API_KEY, SIGIL_AGENT_ID, SIGIL_FRAMEWORK).
+ */
+export function runUnderVault(
+  f: SdkFixture,
+  command: string[],
+  extraEnv: Record<string, string> = {},
+): Promise<PythonRun> {
+  const tokenFile = join(f.h.home.root, "agent.token");
   writeFileSync(tokenFile, f.h.agent.token, { mode: 0o600 });
   const env = {
     PATH: process.env["PATH"] ?? "/usr/bin:/bin",
-    PYTHONPATH: PYTHON_CLIENT,
     SIGIL_SIGN_URL: f.signUrl,
     SIGIL_SIGN_API_KEY: SIGN_API_KEY,
     SIGIL_AGENT_ID: f.h.agent.name,
-    SIGIL_FRAMEWORK: "python-test",
+    SIGIL_FRAMEWORK: "agent-test",
+    ...extraEnv,
   };
   const argv = [CLI_MAIN, "--home", f.h.home.root, "run", "--agent-token-file", tokenFile];
-  argv.push("--proxy", `127.0.0.1:${f.h.proxyPort}`, "--", PYTHON, file, ...args);
+  argv.push("--proxy", `127.0.0.1:${f.h.proxyPort}`, "--", ...command);
   return new Promise((resolve) =>
     execFile(process.execPath, argv, { env, timeout: 60_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;

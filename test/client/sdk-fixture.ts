@@ -18,23 +18,24 @@ export const SIGN_API_KEY = "sk_sigil_test_sdk";
 
 export type SdkFixture = Awaited<ReturnType<typeof startSdkFixture>>;
 
-export async function startSdkFixture() {
+/** `hosts`: the names the fake OpenAI and Anthropic APIs answer as (the docs test uses the real ones). */
+export async function startSdkFixture(hosts = { openai: OPENAI_HOST, anthropic: ANTHROPIC_HOST }) {
   const pki = createTestPki();
-  const api = await startFakeLlmApi(pki, [OPENAI_HOST, ANTHROPIC_HOST]);
+  const api = await startFakeLlmApi(pki, [hosts.openai, hosts.anthropic]);
   const h = await startHarness({
     upstreamPki: pki,
     routes: [
-      { host: OPENAI_HOST, path: "/v1/*", binding: "required" },
+      { host: hosts.openai, path: "/v1/*", binding: "required" },
       {
-        host: ANTHROPIC_HOST,
+        host: hosts.anthropic,
         path: "/v1/*",
         inject: "header:x-api-key={value}",
         binding: "required",
       },
     ],
     resolve: {
-      [`${OPENAI_HOST}:443`]: `127.0.0.1:${api.port}`,
-      [`${ANTHROPIC_HOST}:443`]: `127.0.0.1:${api.port}`,
+      [`${hosts.openai}:443`]: `127.0.0.1:${api.port}`,
+      [`${hosts.anthropic}:443`]: `127.0.0.1:${api.port}`,
     },
   });
   const signer = await listenOnLoopback(createServer(createDevSigner({ key: h.devKey })));
