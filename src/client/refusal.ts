@@ -42,6 +42,8 @@ export function refusalResponse(err: SigilSignError | SigilClientError): Respons
     headers["retry-after"] = String(err.details.retryAfter);
   }
   if (status === 407) headers["proxy-authenticate"] = 'Basic realm="sigil-vault"';
+  // Stainless-generated SDKs (openai, anthropic) honour this: a denial is not worth a retry.
+  if (status === 401 || status === 403 || status === 407) headers["x-should-retry"] = "false";
   const error = {
     code: err.code,
     message: err.message,

@@ -206,6 +206,8 @@ export async function startHarness(opts: HarnessOptions = {}) {
     responses,
     /** The anchored signing key, for hand-made tokens. */
     key: test,
+    /** The same key as a dev-signer key (`createDevSigner`), for clients that ask a signer. */
+    devKey: dev,
     nowMs,
     url,
     attest,
