@@ -124,7 +124,10 @@ async function run(
   const observer = guardObserver(feeds?.observer ?? noopObserver, opts.logger);
   const audit = await openAuditWriter({
     dir: opts.home.auditDir,
-    onDurableWrite: (ms, records) => observer.auditWrite(ms, records),
+    onDurableWrite: (ms, n, records) => {
+      observer.auditWrite(ms, n);
+      feeds?.auditIndex.add(records);
+    },
   });
   const state = probe.attach(
     await buildState(config, undefined, { env: opts.env, nowMs, backendDeps }),
@@ -168,6 +171,7 @@ async function run(
     dashboard = await startDashboard(dashHost, dashPort, {
       rt: runtime,
       ...feeds,
+      auditDir: opts.home.auditDir,
       proxyListen: () => {
         const a = outer.address();
         return a && typeof a === "object" ? formatHostPort(a) : "";
