@@ -189,7 +189,6 @@ async function run(
   });
   const address = outer.address() as AddressInfo;
   recordLockHolder(opts.home.proxyLock, formatHostPort(address));
-  const control = await startControlOrWarn(opts.home, () => runtime.state, opts.logger);
   await audit.append({
     type: "start",
     version: VERSION,
@@ -217,6 +216,8 @@ async function run(
       opts.logger.log("error", "config reload rejected; keeping the last good config", { reason }),
   );
 
+  // Last: nothing after it can fail, so a failed start never leaves the socket behind.
+  const control = await startControlOrWarn(opts.home, () => runtime.state, opts.logger);
   let stopping: Promise<void> | undefined;
   return {
     address,
