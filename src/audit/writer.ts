@@ -25,8 +25,8 @@ export interface AuditWriterOptions {
   now?: () => Date;
   /** Start a new file, between batches, once the current one is at least this big (64 MiB). */
   maxFileBytes?: number;
-  /** Told how long each batch took to make durable (the synchronous write, ms) and its size. */
-  onDurableWrite?: (ms: number, records: number) => void;
+  /** Told how long each batch took to make durable (the synchronous write, ms), its size and records. */
+  onDurableWrite?: (ms: number, count: number, records: readonly AuditRecord[]) => void;
 }
 
 /** Counters for tests and metrics. */
@@ -96,7 +96,7 @@ class GroupCommitWriter implements AuditWriter {
   readonly #dir: string;
   readonly #now: () => Date;
   readonly #maxFileBytes: number;
-  readonly #onDurableWrite: (ms: number, records: number) => void;
+  readonly #onDurableWrite: NonNullable<AuditWriterOptions["onDurableWrite"]>;
   #segment: segments.Segment | null;
   #head: ChainHead | null;
   #queue: Pending[] = [];
@@ -181,7 +181,7 @@ class GroupCommitWriter implements AuditWriter {
       await segments.writeDurably(segment, data);
       const ms = performance.now() - started;
       try {
-        this.#onDurableWrite(ms, records.length);
+        this.#onDurableWrite(ms, records.length, records);
       } catch {
         // Observation only: a durable batch must never be failed (and cut back) by an observer.
       }

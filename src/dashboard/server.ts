@@ -12,6 +12,10 @@ import type { KeyRing } from "../attestation/keys.js";
 import type { RuntimeConfig } from "../config/compile.js";
 import { VERSION } from "../version.js";
 import type { Activity } from "./activity.js";
+import type { AuditIndex } from "./audit-index.js";
+import { findRecordBySeq } from "../audit/find-record.js";
+import { labelActivity } from "./labels.js";
+import { recordSeqFromPath, renderRecordPage } from "./record-page.js";
 import { describeConfig } from "./config-view.js";
 import { refusal, SECURITY_HEADERS } from "./guard.js";
 import { PAGE_HTML } from "./page-html.js";
@@ -32,6 +36,10 @@ export interface DashboardSource {
 export interface DashboardDeps {
   rt: DashboardSource;
   activity: Activity;
+  /** Request id → audit seq, for the request table's links. */
+  auditIndex: AuditIndex;
+  /** Where `/audit/<seq>` reads records from. */
+  auditDir: string;
   metrics: ProxyMetrics;
   /** The proxy listener's address, shown on the page. */
   proxyListen: () => string;
@@ -43,8 +51,9 @@ export interface RunningDashboard {
   close(): Promise<void>;
 }
 
+const HTML = "text/html; charset=utf-8";
 const STATIC: Record<string, { type: string; body: string }> = {
-  "/": { type: "text/html; charset=utf-8", body: PAGE_HTML },
+  "/": { type: HTML, body: PAGE_HTML },
   "/app.js": { type: "text/javascript; charset=utf-8", body: PAGE_SCRIPT },
   "/app.css": { type: "text/css; charset=utf-8", body: PAGE_STYLE },
 };
@@ -92,6 +101,11 @@ async function serve(
   const path = (req.url ?? "/").split("?")[0] as string;
   const page = STATIC[path];
   if (page) return send(res, req, 200, page.type, page.body);
+  const seq = recordSeqFromPath(path);
+  if (seq !== undefined) {
+    const record = await findRecordBySeq(deps.auditDir, seq);
+    return send(res, req, record ? 200 : 404, HTML, renderRecordPage(seq, record));
+  }
   switch (path) {
     case "/api/state":
       return send(res, req, 200, "application/json", JSON.stringify(state(deps)));
@@ -124,7 +138,7 @@ export function state(deps: DashboardDeps) {
       head: head ? { seq: head.seq, hash: head.hash } : null,
       ...rt.audit.stats(),
     },
-    activity: deps.activity.snapshot(),
+    activity: labelActivity(deps.activity.snapshot(), rt.state.config, deps.auditIndex),
     config: describeConfig(rt.state.config, rt.state.keyRing.status(), deps.proxyListen()),
   };
 }

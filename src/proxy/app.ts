@@ -128,7 +128,10 @@ async function run(
   const observer = guardObserver(feeds?.observer ?? noopObserver, opts.logger);
   const audit = await openAuditWriter({
     dir: opts.home.auditDir,
-    onDurableWrite: (ms, records) => observer.auditWrite(ms, records),
+    onDurableWrite: (ms, n, records) => {
+      observer.auditWrite(ms, n);
+      feeds?.auditIndex.add(records);
+    },
   });
   const state = probe.attach(
     await buildState(config, undefined, { env: opts.env, nowMs, backendDeps }),
@@ -180,6 +183,7 @@ async function run(
     dashboard = await startDashboard(dashHost, dashPort, {
       rt: runtime,
       ...feeds,
+      auditDir: opts.home.auditDir,
       proxyListen: () => {
         const a = outer.address();
         return a && typeof a === "object" ? formatHostPort(a) : "";
@@ -197,7 +201,6 @@ async function run(
   });
   const address = outer.address() as AddressInfo;
   recordLockHolder(opts.home.proxyLock, formatHostPort(address));
-  const control = await startControlOrWarn(opts.home, () => runtime.state, opts.logger);
   await audit.append({
     type: "start",
     version: VERSION,
@@ -232,6 +235,8 @@ async function run(
       opts.logger.log("error", "config reload rejected; keeping the last good config", { reason }),
   );
 
+  // Last: nothing after it can fail, so a failed start never leaves the socket behind.
+  const control = await startControlOrWarn(opts.home, () => runtime.state, opts.logger);
   let stopping: Promise<void> | undefined;
   return {
     address,
