@@ -8,6 +8,7 @@
  */
 import type { SecretClient } from "@azure/keyvault-secrets";
 import type { ResolveTarget } from "../config/resolve.js";
+import { abortError } from "./abort.js";
 import { SigilError } from "../errors.js";
 import { createAzureCredential } from "./azure/identity.js";
 import { toAzureBackendError } from "./azure/errors.js";
@@ -74,7 +75,9 @@ export function createAzureKeyVaultBackend(
         });
         return toCredential(ref, secret);
       } catch (err) {
-        if (ctx.signal.aborted) throw abortReason(ctx.signal, name);
+        if (ctx.signal.aborted) {
+          throw abortError(ctx.signal.reason, `azure-key-vault ${name}: no answer in time`);
+        }
         throw toAzureBackendError(err, name);
       }
     },
@@ -109,12 +112,6 @@ function toCredential(ref: AzureSecretRef, secret: FetchedSecret): Credential {
   } finally {
     raw.fill(0);
   }
-}
-
-function abortReason(signal: AbortSignal, backend: string): SigilError {
-  return signal.reason instanceof SigilError
-    ? signal.reason
-    : new SigilError("ERR_BACKEND_TIMEOUT", `azure-key-vault ${backend}: no answer in time`);
 }
 
 function failed(reason: string): SigilError {

@@ -3,6 +3,7 @@
  * when the request completes, and PKI certificates for `mtls`, read just in time with a cached Vault
  * login (token, AppRole, JWT or Kubernetes). Pieces live in ./hashicorp/.
  */
+import { raceAbort, releaseLate } from "./abort.js";
 import type { Backend, Credential } from "./backend.js";
 import type { BackendDeps } from "./deps.js";
 import { createVaultClient } from "./hashicorp/client.js";
@@ -48,43 +49,8 @@ export function createHashicorpVaultBackend(
       // The call runs under the backend's own cap rather than the caller's signal, so a dynamic
       // secret Vault issues after the caller gave up is still seen — and revoked — below.
       const work = readVaultSecret(settings, client, ref, AbortSignal.timeout(settings.timeoutMs));
-      return settleOrAbandon(work, ctx.signal, (reason) => abortError(settings, reason));
+      return raceAbort(work, ctx.signal, (reason) => abortError(settings, reason), releaseLate);
     },
     close: () => http.close(),
   };
-}
-
-/** Resolves with `work` unless `signal` aborts first; a credential that arrives late is released. */
-function settleOrAbandon(
-  work: Promise<Credential>,
-  signal: AbortSignal,
-  onAbort: (reason: unknown) => Error,
-): Promise<Credential> {
-  return new Promise((resolve, reject) => {
-    let done = false;
-    const abandon = () => {
-      if (done) return;
-      done = true;
-      reject(onAbort(signal.reason));
-      work.then(
-        (late) => late.release().catch(() => undefined),
-        () => undefined,
-      );
-    };
-    signal.addEventListener("abort", abandon, { once: true });
-    work.then(
-      (cred) => {
-        signal.removeEventListener("abort", abandon);
-        if (done) return;
-        done = true;
-        resolve(cred);
-      },
-      (err: unknown) => {
-        signal.removeEventListener("abort", abandon);
-        if (done) return;
-        done = true;
-        reject(err);
-      },
-    );
-  });
 }

@@ -3,6 +3,7 @@
  * (spec §7): timeout → 504 ERR_BACKEND_TIMEOUT, anything else → 502 ERR_BACKEND_FAILED. A backend
  * that answers after we gave up has its credential released (zeroed, lease revoked) at once.
  */
+import { abortError, raceAbort, releaseLate } from "../backends/abort.js";
 import type { Credential } from "../backends/backend.js";
 import { backendTimeoutMs } from "../backends/options.js";
 import type { CompiledRoute } from "../config/compile.js";
@@ -26,23 +27,14 @@ export async function fetchCredential(
   // One controller per fetch, aborted by the backend's own timeout or the request deadline,
   // whichever comes first (AbortSignal.any is avoided: it is slow on Node 20's hot path).
   const controller = new AbortController();
+  const tooLate = `backend ${backend.name} did not answer within ${timeoutMs} ms`;
   const timer = setTimeout(
-    () =>
-      controller.abort(
-        new SigilError(
-          "ERR_BACKEND_TIMEOUT",
-          `backend ${backend.name} did not answer within ${timeoutMs} ms`,
-        ),
-      ),
+    () => controller.abort(new SigilError("ERR_BACKEND_TIMEOUT", tooLate)),
     timeoutMs,
   );
   const onDeadline = () => controller.abort(deadline.signal.reason);
   deadline.signal.addEventListener("abort", onDeadline, { once: true });
   const signal = controller.signal;
-  const aborted = new Promise<never>((_, reject) => {
-    signal.addEventListener("abort", () => reject(signal.reason), { once: true });
-  });
-  aborted.catch(() => {});
   const pending = Promise.resolve().then(() =>
     backend.fetch(route.secret, {
       signal,
@@ -50,12 +42,8 @@ export async function fetchCredential(
     }),
   );
   try {
-    return await Promise.race([pending, aborted]);
+    return await raceAbort(pending, signal, (reason) => abortError(reason, tooLate), releaseLate);
   } catch (err) {
-    pending.then(
-      (late) => late.release(),
-      () => {},
-    );
     if (err instanceof SigilError) throw err;
     throw new SigilError("ERR_BACKEND_FAILED", `backend ${backend.name} failed`);
   } finally {

@@ -3,6 +3,7 @@
  * with `renew-self` once past half its TTL when renewable, replaced by a fresh login when it nears
  * expiry or Vault refuses it. Concurrent requests share one login or renewal in flight.
  */
+import { raceAbort } from "../abort.js";
 import { abortError, type VaultHttp } from "./http.js";
 import { loginToVault, renewSelf, type VaultLogin } from "./login.js";
 import type { VaultSettings } from "./settings.js";
@@ -83,16 +84,6 @@ async function raced(
   signal: AbortSignal,
   settings: VaultSettings,
 ): Promise<SessionToken> {
-  if (signal.aborted) throw abortError(settings, signal.reason);
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(abortError(settings, signal.reason));
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-  try {
-    const next = await Promise.race([work, aborted]);
-    return { token: next.token, fresh: true };
-  } finally {
-    signal.removeEventListener("abort", onAbort!);
-  }
+  const next = await raceAbort(work, signal, (reason) => abortError(settings, reason));
+  return { token: next.token, fresh: true };
 }
