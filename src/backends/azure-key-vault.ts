@@ -51,15 +51,17 @@ export function createAzureKeyVaultBackend(
   // Configured means about to be used: start loading the SDK now, off the first request's clock.
   loadSdk().catch(() => undefined);
   let client: Promise<SecretClient> | undefined;
+  const pipeline = createAzurePipelineOptions(deps.extraCa, deps.resolve);
   const open = async (): Promise<SecretClient> => {
     const [identity, secrets] = await loadSdk();
-    const pipeline = createAzurePipelineOptions(deps.extraCa, deps.resolve);
     const credential = createAzureCredential(identity, settings, deps.env, pipeline);
     return new secrets.SecretClient(options["vault_url"] ?? "", credential, pipeline);
   };
   return {
     name,
     kind: "azure-key-vault",
+    // Our agent, when extra roots or --resolve made one; otherwise the SDK's shared default.
+    close: async () => pipeline.agent?.destroy(),
     async fetch(secretRef, ctx) {
       const ref = parseAzureSecretRef(secretRef);
       try {

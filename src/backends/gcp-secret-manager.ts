@@ -32,6 +32,7 @@ export function createGcpSecretManagerBackend(
   return {
     name,
     kind: "gcp-secret-manager",
+    close: async () => agent.destroy(),
     async fetch(secretRef, ctx) {
       const ref = parseSecretRef(secretRef, settings.project);
       const token = await raceAbort(tokens.getToken(), ctx.signal, (reason) =>

@@ -19,20 +19,21 @@ export interface VaultBackendHooks {
   nowMs?: () => number;
 }
 
-/** A Backend plus `close()` for tests and benchmarks that must not leave sockets open. */
-export interface HashicorpVaultBackend extends Backend {
-  close(): void;
-}
-
 export function createHashicorpVaultBackend(
   name: string,
   options: Readonly<Record<string, string>>,
   deps: BackendDeps,
   hooks: VaultBackendHooks = {},
-): HashicorpVaultBackend {
+): Backend {
   const settings = resolveVaultSettings(name, options);
   const http = createVaultHttp(settings, deps);
-  const session = createVaultSession(settings, http, deps.env, hooks.nowMs ?? Date.now);
+  const session = createVaultSession(
+    settings,
+    http,
+    deps.env,
+    hooks.nowMs ?? Date.now,
+    deps.logger,
+  );
   const client = createVaultClient(http, session);
   const refs = new Map<string, VaultSecretRef>();
 
@@ -48,9 +49,10 @@ export function createHashicorpVaultBackend(
       if (ctx.signal.aborted) throw abortError(settings, ctx.signal.reason);
       // The call runs under the backend's own cap rather than the caller's signal, so a dynamic
       // secret Vault issues after the caller gave up is still seen — and revoked — below.
-      const work = readVaultSecret(settings, client, ref, AbortSignal.timeout(settings.timeoutMs));
+      const cap = AbortSignal.timeout(settings.timeoutMs);
+      const work = readVaultSecret(settings, client, ref, cap, deps.logger);
       return raceAbort(work, ctx.signal, (reason) => abortError(settings, reason), releaseLate);
     },
-    close: () => http.close(),
+    close: async () => http.close(),
   };
 }

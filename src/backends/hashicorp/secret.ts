@@ -7,6 +7,8 @@
  */
 import { createCredential, type Credential } from "../backend.js";
 import { credentialFromBytes } from "../fields.js";
+import { logBackendFailure } from "../log-failure.js";
+import type { Logger } from "../../log.js";
 import type { VaultClient } from "./client.js";
 import { vaultFailure, vaultMalformed } from "./failure.js";
 import type { VaultSecretRef } from "./secret-ref.js";
@@ -17,6 +19,7 @@ export async function readVaultSecret(
   client: VaultClient,
   ref: VaultSecretRef,
   signal: AbortSignal,
+  logger?: Logger,
 ): Promise<Credential> {
   const reply = await client.call(
     { method: ref.method, path: ref.path, ...(ref.body ? { body: ref.body } : {}) },
@@ -43,7 +46,9 @@ export async function readVaultSecret(
       ? createCredential(fields, { leaseId, onRelease: revoke })
       : createCredential(fields);
   } catch (err) {
-    if (leaseId) revoke().catch(() => undefined);
+    if (leaseId) {
+      revoke().catch((e: unknown) => logBackendFailure(logger, settings.name, "lease revoke", e));
+    }
     throw err;
   }
 }

@@ -3,7 +3,9 @@
  * with `renew-self` once past half its TTL when renewable, replaced by a fresh login when it nears
  * expiry or Vault refuses it. Concurrent requests share one login or renewal in flight.
  */
+import type { Logger } from "../../log.js";
 import { raceAbort } from "../abort.js";
+import { logBackendFailure } from "../log-failure.js";
 import { abortError, type VaultHttp } from "./http.js";
 import { loginToVault, renewSelf, type VaultLogin } from "./login.js";
 import type { VaultSettings } from "./settings.js";
@@ -33,6 +35,7 @@ export function createVaultSession(
   http: VaultHttp,
   env: NodeJS.ProcessEnv,
   nowMs: () => number,
+  logger?: Logger,
 ): VaultSession {
   let cached: Cached | undefined;
   let pending: Promise<Cached> | undefined;
@@ -47,7 +50,8 @@ export function createVaultSession(
       const renewed = stamp(await renewSelf(settings, http, current.token, capped()));
       const gained = renewed.obtainedAtMs + renewed.ttlMs - (current.obtainedAtMs + current.ttlMs);
       return gained > 0 ? renewed : { ...renewed, renewable: false };
-    } catch {
+    } catch (err) {
+      logBackendFailure(logger, settings.name, "token renewal (logging in again)", err);
       return login();
     }
   };
