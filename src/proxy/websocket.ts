@@ -8,7 +8,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { SigilError } from "../errors.js";
+import { SigilError, type OutcomeError } from "../errors.js";
 import { RequestObservation, reportRequest } from "../observe/request-observation.js";
 import { prepareOutbound } from "../pipeline.js";
 import type { RequestScope } from "./request-scope.js";
@@ -109,7 +109,7 @@ async function relay(
   agent: Duplex,
   redactor: Redactor,
   sessions: SessionRegistry,
-): Promise<{ status: number; bytesIn?: number; bytesOut?: number; error?: string }> {
+): Promise<{ status: number; bytesIn?: number; bytesOut?: number; error?: OutcomeError }> {
   const idleMs = rt.state.config.proxy.idleTimeoutMs;
   if (!answer.upgraded) {
     const status = answer.res.statusCode ?? 502;
