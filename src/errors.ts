@@ -22,6 +22,7 @@ export const PROXY_ERRORS = {
   ERR_TOO_MANY_TUNNELS: 429,
   ERR_BACKEND_FAILED: 502,
   ERR_BACKEND_TIMEOUT: 504,
+  ERR_INJECTION_FAILED: 502,
   ERR_UPSTREAM_FAILED: 502,
   ERR_DEADLINE_EXCEEDED: 504,
   ERR_AUDIT_UNAVAILABLE: 503,
@@ -40,9 +41,23 @@ export const CLI_ERRORS = {
   ERR_IO: 1,
 } as const;
 
+/**
+ * Codes only an `outcome` record carries: the response head had been forwarded, or the agent had
+ * gone, so nothing is sent back (docs/errors.md, "Outcome-only codes").
+ */
+export const OUTCOME_ERRORS = [
+  "ERR_UPSTREAM_IDLE_TIMEOUT",
+  "ERR_CLIENT_ABORTED",
+  "ERR_ACCESS_REVOKED",
+  "ERR_SESSION_EXPIRED",
+] as const;
+
 export type ProxyErrorCode = keyof typeof PROXY_ERRORS;
 export type CliErrorCode = keyof typeof CLI_ERRORS;
 export type ErrorCode = ProxyErrorCode | CliErrorCode;
+export type OutcomeErrorCode = (typeof OUTCOME_ERRORS)[number];
+/** What an `outcome` record's `error` holds: an outcome-only code or a failure's own code. */
+export type OutcomeError = OutcomeErrorCode | ErrorCode;
 
 export class SigilError extends Error {
   readonly code: ErrorCode;
@@ -61,14 +76,18 @@ export class SigilError extends Error {
     return isProxyCode(this.code) ? PROXY_ERRORS[this.code] : 500;
   }
 
-  /** Process exit code for the CLI: 2 for usage errors, 1 for everything else. */
+  /** Process exit code for the CLI, from CLI_ERRORS; 1 for proxy codes. */
   get exitCode(): number {
-    return this.code === "ERR_USAGE" ? 2 : 1;
+    return isCliCode(this.code) ? CLI_ERRORS[this.code] : 1;
   }
 }
 
 export function isProxyCode(code: string): code is ProxyErrorCode {
   return Object.prototype.hasOwnProperty.call(PROXY_ERRORS, code);
+}
+
+export function isCliCode(code: string): code is CliErrorCode {
+  return Object.prototype.hasOwnProperty.call(CLI_ERRORS, code);
 }
 
 /** Wraps anything thrown into a SigilError without copying foreign messages (they may hold secrets). */

@@ -121,7 +121,7 @@ export async function prepareOutbound(
   obs.fetched();
   for (const field of gate.route.injector.requiredFields) {
     if (!cred.fields.has(field)) {
-      throw new SigilError("ERR_BACKEND_FAILED", `credential has no field "${field}"`);
+      throw new SigilError("ERR_INJECTION_FAILED", `credential has no field "${field}"`);
     }
   }
   held.release = await deadline.race(rt.audit.append(releaseRecord(scope, gate, cred, info)));

@@ -35,6 +35,8 @@ export function createAwsSecretsManagerBackend(
   return {
     name,
     kind: "aws-secrets-manager",
+    // The SDK client owns a keep-alive agent; destroying it closes the pooled sockets.
+    close: async () => (await client?.catch(() => undefined))?.destroy(),
     async fetch(secretRef, ctx) {
       checkAwsEndpoint(name, options);
       const ref = parseSecretRef(secretRef);

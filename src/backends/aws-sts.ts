@@ -37,6 +37,8 @@ export function createAwsStsBackend(
   return {
     name,
     kind: "aws-sts",
+    // The SDK client owns a keep-alive agent; destroying it closes the pooled sockets.
+    close: async () => (await client?.catch(() => undefined))?.destroy(),
     async fetch(secretRef, ctx) {
       checkAwsEndpoint(name, options);
       if (secretRef !== "") {

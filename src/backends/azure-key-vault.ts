@@ -8,6 +8,7 @@
  */
 import type { SecretClient } from "@azure/keyvault-secrets";
 import type { ResolveTarget } from "../config/resolve.js";
+import { abortError } from "./abort.js";
 import { SigilError } from "../errors.js";
 import { createAzureCredential } from "./azure/identity.js";
 import { toAzureBackendError } from "./azure/errors.js";
@@ -50,15 +51,17 @@ export function createAzureKeyVaultBackend(
   // Configured means about to be used: start loading the SDK now, off the first request's clock.
   loadSdk().catch(() => undefined);
   let client: Promise<SecretClient> | undefined;
+  const pipeline = createAzurePipelineOptions(deps.extraCa, deps.resolve);
   const open = async (): Promise<SecretClient> => {
     const [identity, secrets] = await loadSdk();
-    const pipeline = createAzurePipelineOptions(deps.extraCa, deps.resolve);
     const credential = createAzureCredential(identity, settings, deps.env, pipeline);
     return new secrets.SecretClient(options["vault_url"] ?? "", credential, pipeline);
   };
   return {
     name,
     kind: "azure-key-vault",
+    // Our agent, when extra roots or --resolve made one; otherwise the SDK's shared default.
+    close: async () => pipeline.agent?.destroy(),
     async fetch(secretRef, ctx) {
       const ref = parseAzureSecretRef(secretRef);
       try {
@@ -74,7 +77,9 @@ export function createAzureKeyVaultBackend(
         });
         return toCredential(ref, secret);
       } catch (err) {
-        if (ctx.signal.aborted) throw abortReason(ctx.signal, name);
+        if (ctx.signal.aborted) {
+          throw abortError(ctx.signal.reason, `azure-key-vault ${name}: no answer in time`);
+        }
         throw toAzureBackendError(err, name);
       }
     },
@@ -109,12 +114,6 @@ function toCredential(ref: AzureSecretRef, secret: FetchedSecret): Credential {
   } finally {
     raw.fill(0);
   }
-}
-
-function abortReason(signal: AbortSignal, backend: string): SigilError {
-  return signal.reason instanceof SigilError
-    ? signal.reason
-    : new SigilError("ERR_BACKEND_TIMEOUT", `azure-key-vault ${backend}: no answer in time`);
 }
 
 function failed(reason: string): SigilError {

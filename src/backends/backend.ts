@@ -37,6 +37,11 @@ export interface Backend {
    * Rejects with SigilError ERR_BACKEND_FAILED / ERR_BACKEND_TIMEOUT; never puts a secret in a message.
    */
   fetch(secretRef: string, ctx: FetchContext): Promise<Credential>;
+  /**
+   * Releases the backend's connections and timers. Called when a reload replaces or removes the
+   * backend (after in-flight fetches had their deadline to finish) and when the proxy stops.
+   */
+  close(): Promise<void>;
 }
 
 export const BACKEND_KINDS = [

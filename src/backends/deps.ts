@@ -5,6 +5,7 @@
  * and the system roots).
  */
 import type { ResolveTarget } from "../config/resolve.js";
+import type { Logger } from "../log.js";
 import type { ImportModule } from "./optional-sdk.js";
 
 export interface BackendDeps {
@@ -18,4 +19,6 @@ export interface BackendDeps {
   resolve?: ReadonlyMap<string, ResolveTarget>;
   /** Loads the optional cloud SDKs (default `import()`); tests inject one that reports a package missing. */
   importModule?: ImportModule;
+  /** Where a backend reports failures it recovers from (see log-failure.ts); none in the CLI. */
+  logger?: Logger;
 }

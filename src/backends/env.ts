@@ -18,6 +18,8 @@ export function createEnvBackend(
   return {
     name,
     kind: "env",
+    // Reads the environment it was given; holds no connection.
+    close: async () => undefined,
     async fetch(secretRef: string): Promise<Credential> {
       const [varPart = "", field] = splitRef(secretRef || options["var"] || "");
       if (!VAR_NAME.test(varPart)) {

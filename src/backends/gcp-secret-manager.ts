@@ -7,7 +7,7 @@ import { createCredential, type Backend } from "./backend.js";
 import type { BackendDeps } from "./deps.js";
 import { credentialFromBytes } from "./fields.js";
 import { backendTimeoutMs } from "./options.js";
-import { raceAbort } from "./gcp/abort.js";
+import { abortError, raceAbort } from "./abort.js";
 import { accessSecretVersion, UnauthenticatedError } from "./gcp/access-secret.js";
 import { createBackendAgent } from "./gcp/https-agent.js";
 import { parseSecretRef } from "./gcp/secret-ref.js";
@@ -32,9 +32,12 @@ export function createGcpSecretManagerBackend(
   return {
     name,
     kind: "gcp-secret-manager",
+    close: async () => agent.destroy(),
     async fetch(secretRef, ctx) {
       const ref = parseSecretRef(secretRef, settings.project);
-      const token = await raceAbort(tokens.getToken(), ctx.signal, name);
+      const token = await raceAbort(tokens.getToken(), ctx.signal, (reason) =>
+        abortError(reason, `backend ${name} did not answer in time`),
+      );
       const request = { backend: name, endpoint: settings.endpoint, agent, signal: ctx.signal };
       const raw = await accessSecretVersion({ ...request, name: ref.name, token }).catch(
         (err: unknown) => {

@@ -3,6 +3,7 @@
  * when the request completes, and PKI certificates for `mtls`, read just in time with a cached Vault
  * login (token, AppRole, JWT or Kubernetes). Pieces live in ./hashicorp/.
  */
+import { raceAbort, releaseLate } from "./abort.js";
 import { UnusedLeaseError, type Backend, type Credential, type FetchContext } from "./backend.js";
 import type { BackendDeps } from "./deps.js";
 import { createVaultClient } from "./hashicorp/client.js";
@@ -18,20 +19,21 @@ export interface VaultBackendHooks {
   nowMs?: () => number;
 }
 
-/** A Backend plus `close()` for tests and benchmarks that must not leave sockets open. */
-export interface HashicorpVaultBackend extends Backend {
-  close(): void;
-}
-
 export function createHashicorpVaultBackend(
   name: string,
   options: Readonly<Record<string, string>>,
   deps: BackendDeps,
   hooks: VaultBackendHooks = {},
-): HashicorpVaultBackend {
+): Backend {
   const settings = resolveVaultSettings(name, options);
   const http = createVaultHttp(settings, deps);
-  const session = createVaultSession(settings, http, deps.env, hooks.nowMs ?? Date.now);
+  const session = createVaultSession(
+    settings,
+    http,
+    deps.env,
+    hooks.nowMs ?? Date.now,
+    deps.logger,
+  );
   const client = createVaultClient(http, session);
   const refs = new Map<string, VaultSecretRef>();
 
@@ -47,51 +49,24 @@ export function createHashicorpVaultBackend(
       if (ctx.signal.aborted) throw abortError(settings, ctx.signal.reason);
       // The call runs under the backend's own cap rather than the caller's signal, so a dynamic
       // secret Vault issues after the caller gave up is still seen — and revoked — below.
-      const work = readVaultSecret(settings, client, ref, AbortSignal.timeout(settings.timeoutMs));
-      return settleOrAbandon(work, ctx, (reason) => abortError(settings, reason));
+      const cap = AbortSignal.timeout(settings.timeoutMs);
+      const work = readVaultSecret(settings, client, ref, cap, deps.logger);
+      return raceAbort(work, ctx.signal, (reason) => {
+        abandonLate(work, ctx);
+        return abortError(settings, reason);
+      });
     },
-    close: () => http.close(),
+    close: async () => http.close(),
   };
 }
 
 /**
- * Resolves with `work` unless the caller's signal aborts first; a credential that arrives late is
- * released — by the caller when it adopts late work, else here.
+ * Who releases what a fetch yields after the caller gave up: the caller's release tracker when it
+ * adopts late work (it also audits a failed revocation), else this backend.
  */
-function settleOrAbandon(
-  work: Promise<Credential>,
-  ctx: FetchContext,
-  onAbort: (reason: unknown) => Error,
-): Promise<Credential> {
-  const { signal } = ctx;
-  return new Promise((resolve, reject) => {
-    let done = false;
-    const abandon = () => {
-      if (done) return;
-      done = true;
-      reject(onAbort(signal.reason));
-      if (ctx.adopt) return ctx.adopt(work);
-      work.then(
-        (late) => void late.release().catch(() => {}),
-        (err: unknown) => {
-          if (err instanceof UnusedLeaseError) err.unused.release().catch(() => {});
-        },
-      );
-    };
-    signal.addEventListener("abort", abandon, { once: true });
-    work.then(
-      (cred) => {
-        signal.removeEventListener("abort", abandon);
-        if (done) return;
-        done = true;
-        resolve(cred);
-      },
-      (err: unknown) => {
-        signal.removeEventListener("abort", abandon);
-        if (done) return;
-        done = true;
-        reject(err);
-      },
-    );
+function abandonLate(work: Promise<Credential>, ctx: FetchContext): void {
+  if (ctx.adopt) return ctx.adopt(work);
+  work.then(releaseLate, (err: unknown) => {
+    if (err instanceof UnusedLeaseError) releaseLate(err.unused);
   });
 }

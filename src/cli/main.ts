@@ -4,6 +4,7 @@
  * strictly, runs it, and turns any error into one line on stderr with exit code 1 (runtime) or
  * 2 (usage). Nothing else in the codebase prints or exits.
  */
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { resolveHome } from "../config/home.js";
 import { SigilError } from "../errors.js";
@@ -11,6 +12,9 @@ import { VERSION } from "../version.js";
 import type { CliContext, Command, Options } from "./command.js";
 import { COMMANDS } from "./commands.js";
 import { createProgressLine } from "./progress.js";
+
+/** The docs/ shipped next to dist/ (in a checkout and in the npm package alike). */
+const DOCS_DIR = fileURLToPath(new URL("../../../docs/", import.meta.url));
 
 const GLOBAL: Options = {
   home: { type: "string" },
@@ -28,7 +32,8 @@ Commands:
 ${rows.join("\n")}
 
 Run "sigil-vault <command> --help" for options and examples.
-Home: --home DIR, else $SIGIL_VAULT_HOME, else ~/.sigil-vault.`;
+Home: --home DIR, else $SIGIL_VAULT_HOME, else ~/.sigil-vault.
+Docs: ${DOCS_DIR} (the docs/ pages named in --help texts).`;
 }
 
 /** Global flags may come before the command words (`sigil-vault --home D agents list`). */

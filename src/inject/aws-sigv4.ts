@@ -130,7 +130,7 @@ function isPresigned(pathWithQuery: string): boolean {
 function field(cred: Credential, name: string): Buffer {
   const buf = cred.fields.get(name);
   if (buf === undefined || buf.length === 0) {
-    throw new SigilError("ERR_BACKEND_FAILED", `credential has no field "${name}"`);
+    throw new SigilError("ERR_INJECTION_FAILED", `credential has no field "${name}"`);
   }
   return buf;
 }
@@ -139,7 +139,7 @@ function field(cred: Credential, name: string): Buffer {
 function fieldText(cred: Credential, name: string, shape: RegExp): string {
   const text = field(cred, name).toString("latin1");
   if (!shape.test(text)) {
-    throw new SigilError("ERR_BACKEND_FAILED", `credential field ${name} is not usable for SigV4`);
+    throw new SigilError("ERR_INJECTION_FAILED", `credential field ${name} is not usable for SigV4`);
   }
   return text;
 }

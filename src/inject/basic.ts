@@ -10,7 +10,7 @@ export function createBasicInjector(spec: string): Injector {
     apply(req, cred) {
       const user = fieldText(cred, "username");
       if (user.includes(":")) {
-        throw new SigilError("ERR_BACKEND_FAILED", "credential username contains ':'");
+        throw new SigilError("ERR_INJECTION_FAILED", "credential username contains ':'");
       }
       const pair = Buffer.from(`${user}:${fieldText(cred, "password")}`, "utf8");
       req.headers["authorization"] = `Basic ${pair.toString("base64")}`;

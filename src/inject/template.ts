@@ -48,11 +48,11 @@ export function compileTemplate(text: string): Template {
 /** The text of one credential field, checked to be safe inside an HTTP header or query. */
 export function fieldText(cred: Credential, name: string): string {
   const buf = cred.fields.get(name);
-  if (!buf) throw new SigilError("ERR_BACKEND_FAILED", `credential has no field "${name}"`);
+  if (!buf) throw new SigilError("ERR_INJECTION_FAILED", `credential has no field "${name}"`);
   for (const byte of buf) {
     if (byte < 0x20 || byte === 0x7f) {
       throw new SigilError(
-        "ERR_BACKEND_FAILED",
+        "ERR_INJECTION_FAILED",
         `credential field "${name}" has control characters`,
       );
     }

@@ -3,7 +3,7 @@
  * performance.now() (no allocation until the end), then `reportRequest` turns them into the one
  * RequestSummary and the one `request` log line.
  */
-import type { SigilError } from "../errors.js";
+import type { OutcomeError, SigilError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { DenyInfo } from "../proxy/deny-info.js";
 import type { Decision, PhaseTimes, ProxyObserver, RequestSummary } from "./observer.js";
@@ -18,7 +18,7 @@ export interface ObserveDeps {
 /** How the response ended: the status the agent got and the error code, if any. */
 export interface RequestEnd {
   status: number;
-  error?: string;
+  error?: OutcomeError;
   /** The refusal's human reason (a SigilError reason: never holds a secret). */
   reason?: string;
 }

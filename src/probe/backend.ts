@@ -28,5 +28,6 @@ export function createProbeBackend(): ProbeBackend {
       return createCredential(new Map([["value", value]]));
     },
     issued: (value) => recent.includes(digest(value)),
+    close: async () => undefined,
   };
 }

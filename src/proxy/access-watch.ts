@@ -7,6 +7,7 @@
  */
 import type { Agent } from "../agents.js";
 import type { CompiledRoute, RuntimeConfig } from "../config/compile.js";
+import type { OutcomeError } from "../errors.js";
 
 /** The part of the runtime state a watch reads (not RuntimeState itself: runtime.ts holds a watch). */
 type RuntimeState = { readonly config: RuntimeConfig };
@@ -23,7 +24,7 @@ export interface AccessHold {
    * Stops watching; returns the `outcome` fields: the access end when the watch cut the session
    * (it wins over the error the cut caused), else the session's own error, if any.
    */
-  close(own: string | undefined): { error?: string; reason?: string };
+  close(own: OutcomeError | undefined): { error?: OutcomeError; reason?: string };
 }
 
 export interface AccessWatch {

@@ -29,6 +29,8 @@ import { startProbe, type Probe } from "../probe/setup.js";
 import { buildState, type Runtime } from "./runtime.js";
 import { createAccessWatch } from "./access-watch.js";
 import { createReleaseTracker, settleReleases } from "./releases.js";
+import { createBackendCloser } from "./backend-closer.js";
+import type { BackendDeps } from "../backends/deps.js";
 import { VERSION } from "../version.js";
 import { formatHostPort, isLoopback, splitListen } from "../config/listen.js";
 import { createDashboardFeeds, dashboardAddress } from "../dashboard/feeds.js";
@@ -63,7 +65,10 @@ export interface RunningProxy {
 
 export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
   const nowMs = opts.nowMs ?? Date.now;
-  const backendDeps = opts.backendCa ? { extraCa: opts.backendCa } : {};
+  const backendDeps = {
+    logger: opts.logger,
+    ...(opts.backendCa ? { extraCa: opts.backendCa } : {}),
+  };
   const extraResolve = opts.resolve ?? {};
   const readFile = () => {
     const file = readConfigFile(opts.home.config);
@@ -115,7 +120,7 @@ async function run(
   host: string,
   port: number,
   nowMs: () => number,
-  backendDeps: { extraCa?: readonly string[] },
+  backendDeps: Omit<BackendDeps, "env">,
   load: () => RuntimeConfig,
   unlock: () => void,
   probe: Probe,
@@ -214,10 +219,12 @@ async function run(
     replayStore,
     replayIdsRestored: restored,
   });
+  const closer = createBackendCloser(opts.logger);
   const watcher = watchConfig(
     opts.home.config,
     async () => {
       const next = load();
+      const prev = runtime.state;
       runtime.state = probe.attach(
         await buildState(next, runtime.state, { env: opts.env, nowMs, backendDeps }),
       );
@@ -228,6 +235,7 @@ async function run(
       });
       mintLeavesAhead(runtime.leaves, next.routeList);
       runtime.access.recheck(runtime.state);
+      closer.retire(prev, runtime.state, prev.config.proxy.deadlineMs);
       await audit.append({ type: "config", configHash: next.hash }).catch(() => undefined);
       opts.logger.log("info", "config reloaded", { hash: next.hash });
     },
@@ -258,6 +266,7 @@ async function run(
         inner.close(); // stops its head-timeout check
         runtime.upstream.destroy();
         await settleReleases(runtime);
+        await closer.closeAll(runtime.state);
         await audit.append({ type: "stop", reason }).catch(() => undefined);
         await audit.close();
         await replay.close();

@@ -4,6 +4,7 @@
  * that answers after we gave up (deadline, or the agent hung up) has its credential released
  * (zeroed, lease revoked) the moment it arrives, through the runtime's release tracker.
  */
+import { abortError, raceAbort } from "../backends/abort.js";
 import type { Credential } from "../backends/backend.js";
 import { backendTimeoutMs } from "../backends/options.js";
 import type { CompiledRoute } from "../config/compile.js";
@@ -30,23 +31,14 @@ export async function fetchCredential(
   // One controller per fetch, aborted by the backend's own timeout or the request deadline,
   // whichever comes first (AbortSignal.any is avoided: it is slow on Node 20's hot path).
   const controller = new AbortController();
+  const tooLate = `backend ${backend.name} did not answer within ${timeoutMs} ms`;
   const timer = setTimeout(
-    () =>
-      controller.abort(
-        new SigilError(
-          "ERR_BACKEND_TIMEOUT",
-          `backend ${backend.name} did not answer within ${timeoutMs} ms`,
-        ),
-      ),
+    () => controller.abort(new SigilError("ERR_BACKEND_TIMEOUT", tooLate)),
     timeoutMs,
   );
   const onDeadline = () => controller.abort(deadline.signal.reason);
   deadline.signal.addEventListener("abort", onDeadline, { once: true });
   const signal = controller.signal;
-  const aborted = new Promise<never>((_, reject) => {
-    signal.addEventListener("abort", () => reject(signal.reason), { once: true });
-  });
-  aborted.catch(() => {});
   const owner = { requestId, backend: backend.name };
   const adopt = (late: Promise<Credential>) => releases.adopt(late, owner);
   const pending = Promise.resolve().then(() =>
@@ -57,7 +49,7 @@ export async function fetchCredential(
     }),
   );
   try {
-    return await Promise.race([pending, aborted]);
+    return await raceAbort(pending, signal, (reason) => abortError(reason, tooLate));
   } catch (err) {
     // Nobody will use what this fetch yields, now or later: released the moment it arrives.
     adopt(pending);

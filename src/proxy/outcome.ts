@@ -3,6 +3,7 @@
  * duration, and the error code when it did not complete. Lazy: it rides with the next batch.
  */
 import type { AuditRecord } from "../audit/record.js";
+import type { OutcomeError } from "../errors.js";
 import type { Runtime } from "./runtime.js";
 
 export async function writeOutcome(
@@ -11,7 +12,7 @@ export async function writeOutcome(
   requestId: string,
   fields: {
     status: number;
-    error?: string;
+    error?: OutcomeError;
     /** Why the proxy ended a session or stream (access-watch.ts); never request data. */
     reason?: string;
     bytesIn?: number;

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable, Transform } from "node:stream";
 import { responseDecoders, withoutEncodingHeaders } from "./decode.js";
-import { SigilError } from "../errors.js";
+import { SigilError, type OutcomeError } from "../errors.js";
 import type { Redactor } from "./redact.js";
 import type { AuditRecord } from "../audit/record.js";
 import type { CompiledRoute } from "../config/compile.js";
@@ -129,14 +129,14 @@ function pipeBody(
   res: ServerResponse,
   idleMs: number,
   count: (n: number) => void,
-): Promise<string | undefined> {
+): Promise<OutcomeError | undefined> {
   return new Promise((resolve) => {
     let settled = false;
     let idle = setTimeout(onIdle, idleMs);
     function onIdle() {
       finish("ERR_UPSTREAM_IDLE_TIMEOUT");
     }
-    function finish(error?: string) {
+    function finish(error?: OutcomeError) {
       if (settled) return;
       settled = true;
       clearTimeout(idle);

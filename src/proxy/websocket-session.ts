@@ -3,6 +3,7 @@
  * redactor), an idle timeout and proxy shutdown end it, and it resolves once both sockets are
  * closed with what the `outcome` record needs: bytes each way and why it ended.
  */
+import type { OutcomeError } from "../errors.js";
 import type { Duplex } from "node:stream";
 import { createFrameRedactor } from "./websocket-frames.js";
 import type { Redactor } from "./redact.js";
@@ -10,7 +11,7 @@ import type { Redactor } from "./redact.js";
 /** An open session as the proxy sees it at shutdown. */
 export interface SessionHandle {
   /** Ends the session now; `error` is the code its outcome record carries. */
-  close(error: string): void;
+  close(error: OutcomeError): void;
 }
 
 /** Open sessions, so that shutdown can close them (they are not HTTP connections any more). */
@@ -23,7 +24,7 @@ export interface SessionEnd {
   /** Upstream → agent bytes after the handshake. */
   bytesOut: number;
   /** Absent for a clean close. */
-  error?: string;
+  error?: OutcomeError;
 }
 
 export interface SessionSockets {
@@ -47,7 +48,7 @@ export function runSession(
   return new Promise((resolve) => {
     let bytesIn = 0;
     let bytesOut = 0;
-    let error: string | undefined;
+    let error: OutcomeError | undefined;
     let open = 2;
     let grace: NodeJS.Timeout | undefined;
     const idle = setTimeout(() => end("ERR_UPSTREAM_IDLE_TIMEOUT"), idleMs);
@@ -55,7 +56,7 @@ export function runSession(
     sessions.add(handle);
 
     /** Records the first reason and tears both sides down. */
-    function end(code: string): void {
+    function end(code: OutcomeError): void {
       error ??= code;
       agent.destroy();
       upstream.destroy();
@@ -84,7 +85,7 @@ export function runSession(
     frames.stream.on("error", () => end("ERR_UPSTREAM_FAILED"));
     // Whichever side drops the connection before the upstream's Close frame ended the session
     // abnormally (RFC 6455 §7.1.5, code 1006); the first one to do so is blamed.
-    const dropped = (code: string) => () => {
+    const dropped = (code: OutcomeError) => () => {
       if (!frames.closeSeen) error ??= code;
     };
     agent.once("end", dropped("ERR_CLIENT_ABORTED"));

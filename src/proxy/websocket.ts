@@ -8,7 +8,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { SigilError } from "../errors.js";
+import { SigilError, type OutcomeError } from "../errors.js";
 import { RequestObservation, reportRequest } from "../observe/request-observation.js";
 import { prepareOutbound } from "../pipeline.js";
 import type { RequestScope } from "./request-scope.js";
@@ -120,7 +120,7 @@ async function relay(
   status: number;
   bytesIn?: number;
   bytesOut?: number;
-  error?: string;
+  error?: OutcomeError;
   reason?: string;
 }> {
   const idleMs = rt.state.config.proxy.idleTimeoutMs;

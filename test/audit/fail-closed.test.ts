@@ -12,6 +12,7 @@ import { promisify } from "node:util";
 import { test } from "node:test";
 import { verifyAuditDir } from "../../src/audit/verify.js";
 import { openAuditWriter } from "../../src/audit/writer.js";
+import { skipUnless } from "../helpers/skip.js";
 import { makeTmpDir } from "../helpers/tmp-dir.js";
 
 const FIRST = "audit-000000000000.jsonl";
@@ -124,7 +125,11 @@ console.log(JSON.stringify({ before, big, after, next }));
 `;
 
 test("a write that fails part-way is rejected, cut back off, and the chain carries on", async (t) => {
-  if (!existsSync("/usr/bin/prlimit")) return t.skip("needs util-linux prlimit to limit file size");
+  const skip = skipUnless(
+    existsSync("/usr/bin/prlimit"),
+    "needs util-linux prlimit to limit file size",
+  );
+  if (skip) return t.skip(skip);
   const dir = await makeTmpDir(t);
   const writerModule = new URL("../../src/audit/writer.js", import.meta.url).href;
   const { stdout } = await promisify(execFile)(

@@ -5,22 +5,15 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Credential } from "../../src/backends/backend.js";
-import {
-  createHashicorpVaultBackend,
-  type HashicorpVaultBackend,
-} from "../../src/backends/hashicorp-vault.js";
+import type { Backend, Credential } from "../../src/backends/backend.js";
+import { createHashicorpVaultBackend } from "../../src/backends/hashicorp-vault.js";
 import { SigilError } from "../../src/errors.js";
 import { startFakeVault, type FakeVault } from "../fakes/hashicorp-vault.js";
 
 export interface VaultFixture {
   fake: FakeVault;
   /** A backend named "hv" with `vault_addr` set; `env` is what its `*_env` options read. */
-  backend(
-    options?: Record<string, string>,
-    env?: NodeJS.ProcessEnv,
-    nowMs?: () => number,
-  ): HashicorpVaultBackend;
+  backend(options?: Record<string, string>, env?: NodeJS.ProcessEnv, nowMs?: () => number): Backend;
   /** Writes a file in a private temp dir and returns its path. */
   file(name: string, content: string): Promise<string>;
   close(): Promise<void>;
@@ -29,7 +22,7 @@ export interface VaultFixture {
 export async function startVaultFixture(nowMs?: () => number): Promise<VaultFixture> {
   const fake = await startFakeVault(nowMs ? { nowMs } : {});
   const dir = await mkdtemp(join(tmpdir(), "sigil-hv-"));
-  const backends: HashicorpVaultBackend[] = [];
+  const backends: Backend[] = [];
   return {
     fake,
     backend(options = {}, env = {}, clock = nowMs) {
@@ -48,7 +41,7 @@ export async function startVaultFixture(nowMs?: () => number): Promise<VaultFixt
       return path;
     },
     async close() {
-      for (const b of backends) b.close();
+      await Promise.all(backends.map((b) => b.close()));
       await fake.close();
       await rm(dir, { recursive: true, force: true });
     },

@@ -11,11 +11,13 @@ import { existsSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { API_HOST, startHarness, type Harness } from "../helpers/harness.js";
+import { skipUnless } from "../helpers/skip.js";
 
 const CHROMIUM = "/usr/bin/chromium";
-const skip = existsSync(CHROMIUM)
-  ? false
-  : `${CHROMIUM} is not installed (apt-get install -y chromium); the browser test needs it`;
+const skip = skipUnless(
+  existsSync(CHROMIUM),
+  `${CHROMIUM} is not installed (apt-get install -y chromium); the browser test needs it`,
+);
 const WAIT = { timeout: 15_000 };
 
 describe("the dashboard in headless Chromium", { skip }, () => {

@@ -8,7 +8,6 @@ import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateAgentToken, generateId } from "../../src/agents.js";
-import { createAzureKeyVaultBackend } from "../../src/backends/azure-key-vault.js";
 import { resolveHome } from "../../src/config/home.js";
 import { writeConfigFile } from "../../src/config/store.js";
 import { makeDevAttestation } from "../../src/dev/attest.js";
@@ -66,24 +65,19 @@ writeConfigFile(home.config, cfg);
 fake.vault.putSecret("api-key", SECRET_VALUE);
 
 const logs: string[] = [];
+// The proxy's own wiring reaches the fake: `--resolve` entries for Azure's real host names (the
+// proxy hands its resolve map to backends, TLS still verifying the names) and the fake's CA.
+const azureResolve = Object.fromEntries(
+  [...(fake.deps().resolve ?? [])].map(([hostPort, t]) => [hostPort, `${t.host}:${t.port}`]),
+);
 const proxy = await startProxy({
   home,
   listen: "127.0.0.1:0",
-  resolve: { [`${API_HOST}:443`]: `127.0.0.1:${upstream.port}` },
+  resolve: { [`${API_HOST}:443`]: `127.0.0.1:${upstream.port}`, ...azureResolve },
   logger: { log: (level, msg, fields) => logs.push(JSON.stringify({ level, msg, ...fields })) },
   env: ENV,
   backendCa: [fake.caPem],
 });
-// BackendDeps has no address overrides yet, so the backend the proxy built cannot reach the fake's
-// Azure host names; swap in the same backend built with `resolve` (see the integration note).
-const state = proxy.runtime.state;
-proxy.runtime.state = {
-  ...state,
-  backends: new Map(state.backends).set(
-    "kv",
-    createAzureKeyVaultBackend("kv", backendOptions, fake.deps(ENV)),
-  ),
-};
 
 after(async () => {
   await proxy.stop("test", 1000);

@@ -15,12 +15,13 @@ import { listAuditFiles } from "../../src/audit/files.js";
 import { readAudit } from "../helpers/harness.js";
 import { createAttestedAgent, type AttestedAgent } from "./attested-agent.js";
 import { setupVault, type VaultFixture } from "./vault-fixture.js";
+import { skipUnless } from "../helpers/skip.js";
 
 const PRLIMIT = "/usr/bin/prlimit";
 
 describe(
   "a full audit disk under the real proxy",
-  { skip: existsSync(PRLIMIT) ? false : "needs util-linux prlimit", timeout: 90_000 },
+  { skip: skipUnless(existsSync(PRLIMIT), "needs util-linux prlimit"), timeout: 90_000 },
   () => {
     let vault: VaultFixture;
     let agent: AttestedAgent;

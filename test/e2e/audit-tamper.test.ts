@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { CURL } from "../helpers/cli.js";
 import { MODELS_URL, setupVault, type VaultFixture } from "./vault-fixture.js";
+import { skipUnless } from "../helpers/skip.js";
 
 type Edit = (lines: Buffer[]) => Buffer[];
 
@@ -41,7 +42,10 @@ const duplicateLine =
 describe(
   "audit verify on a tampered copy of a real log",
   {
-    skip: CURL ? false : "curl is not installed; the e2e suite drives real curl as the agent",
+    skip: skipUnless(
+      CURL !== null,
+      "curl is not installed; the e2e suite drives real curl as the agent",
+    ),
     timeout: 120_000,
   },
   () => {

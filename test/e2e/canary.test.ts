@@ -15,11 +15,15 @@ import {
   type VaultFixture,
 } from "./vault-fixture.js";
 import { findLeaks, type Secret } from "./leak-scan.js";
+import { skipUnless } from "../helpers/skip.js";
 
 describe(
   "no credential, token or attestation leaks anywhere",
   {
-    skip: CURL ? false : "curl is not installed; the e2e suite drives real curl as the agent",
+    skip: skipUnless(
+      CURL !== null,
+      "curl is not installed; the e2e suite drives real curl as the agent",
+    ),
     timeout: 120_000,
   },
   () => {

@@ -7,11 +7,15 @@ import { after, before, describe, it } from "node:test";
 import { CURL } from "../helpers/cli.js";
 import { ok } from "./cli-home.js";
 import { MODELS_URL, setupVault, type VaultFixture } from "./vault-fixture.js";
+import { skipUnless } from "../helpers/skip.js";
 
 describe(
   "hot reload of a running proxy",
   {
-    skip: CURL ? false : "curl is not installed; the e2e suite drives real curl as the agent",
+    skip: skipUnless(
+      CURL !== null,
+      "curl is not installed; the e2e suite drives real curl as the agent",
+    ),
     timeout: 90_000,
   },
   () => {

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startHarness, API_HOST, type Harness } from "../helpers/harness.js";
 import { nodeOptionsWithPreload } from "../../src/cli/agent-env.js";
+import { skipUnless } from "../helpers/skip.js";
 
 const BIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 
@@ -68,7 +69,7 @@ describe("sigil-vault run", () => {
 
   it(
     "lets Python requests use the bundle of system roots plus the Vault CA",
-    { skip: hasPython ? false : "python3 with requests is not installed" },
+    { skip: skipUnless(hasPython, "python3 with requests is not installed") },
     async () => {
       const { attestation } = h.attest({ method: "GET", url: `https://${API_HOST}/v1/run-python` });
       const script = `import requests,sys\nr=requests.get("https://${API_HOST}/v1/run-python",headers={"X-Sigil-Attestation":sys.argv[1]},timeout=10)\nprint(r.status_code)`;

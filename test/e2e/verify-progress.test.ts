@@ -10,6 +10,7 @@ import { test } from "node:test";
 import { openAuditWriter } from "../../src/audit/writer.js";
 import { CLI_MAIN } from "../helpers/cli.js";
 import { makeTmpDir } from "../helpers/tmp-dir.js";
+import { skipUnless } from "../helpers/skip.js";
 
 const SCRIPT = ["/usr/bin/script", "/bin/script"].find((p) => existsSync(p)) ?? null;
 
@@ -37,7 +38,11 @@ test("audit verify draws progress on a terminal and stays quiet in a pipe", asyn
   assert.match(piped.stdout, /^OK 20000 records, head [0-9a-f]{64}\n$/);
   assert.equal(piped.stderr, "");
 
-  if (!SCRIPT) return t.skip("util-linux `script` is not installed: no pseudo-terminal to test");
+  const skip = skipUnless(
+    SCRIPT !== null,
+    "util-linux `script` is not installed: no pseudo-terminal to test",
+  );
+  if (skip || !SCRIPT) return t.skip(skip || undefined);
   const command = [process.execPath, ...args].map((a) => `'${a}'`).join(" ");
   const tty = await exec(SCRIPT, ["-qec", command, "/dev/null"]);
   assert.equal(tty.code, 0, tty.stdout);

@@ -18,8 +18,12 @@ import {
   type VaultFixture,
 } from "./vault-fixture.js";
 import { findLeaks } from "./leak-scan.js";
+import { skipUnless } from "../helpers/skip.js";
 
-const skip = CURL ? false : "curl is not installed; the e2e suite drives real curl as the agent";
+const skip = skipUnless(
+  CURL !== null,
+  "curl is not installed; the e2e suite drives real curl as the agent",
+);
 
 /** An audit line as `audit tail --json` prints it; only the members these tests read. */
 interface AuditLine {

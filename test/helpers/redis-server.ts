@@ -10,14 +10,16 @@ import { once } from "node:events";
 import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { skipUnless } from "./skip.js";
 
 export const REDIS_SERVER_BIN = "/usr/bin/redis-server";
 
 /** `false` when redis-server is installed, else the reason to hand `describe(…, { skip })`. */
 export function redisSkipReason(): string | false {
-  return existsSync(REDIS_SERVER_BIN)
-    ? false
-    : `redis-server not installed: ${REDIS_SERVER_BIN} is absent (apt-get install redis-server)`;
+  return skipUnless(
+    existsSync(REDIS_SERVER_BIN),
+    `redis-server not installed: ${REDIS_SERVER_BIN} is absent (apt-get install redis-server)`,
+  );
 }
 
 export interface RedisServerOptions {

@@ -47,7 +47,7 @@ test("a credential with CR or LF cannot split a header", () => {
   const out = req();
   assert.throws(
     () => compileInjector(DEFAULT_INJECT).apply(out, cred({ value: "x\r\nX-Evil: 1" })),
-    (e: unknown) => e instanceof SigilError && e.code === "ERR_BACKEND_FAILED",
+    (e: unknown) => e instanceof SigilError && e.code === "ERR_INJECTION_FAILED",
   );
   assert.equal(out.headers["authorization"], undefined);
 });

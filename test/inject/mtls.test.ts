@@ -72,7 +72,7 @@ test("a credential without certificate or key is refused, not sent without one",
     const out = req();
     assert.throws(
       () => compileInjector("mtls").apply(out, cred(fields)),
-      (e: unknown) => e instanceof SigilError && e.code === "ERR_BACKEND_FAILED",
+      (e: unknown) => e instanceof SigilError && e.code === "ERR_INJECTION_FAILED",
     );
     assert.equal(out.tls, undefined);
   }

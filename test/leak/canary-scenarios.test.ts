@@ -13,6 +13,7 @@ import type { AgentResponse } from "../helpers/agent-client.js";
 import {
   API_HOST,
   DEFAULT_ROUTES,
+  expectErrorResponse,
   startHarness,
   type Harness,
   type HarnessOptions,
@@ -93,7 +94,7 @@ const scenarios: Scenario[] = [
       status(502)(await h.attested({ path: "/missing/x" }));
       status(502)(await h.attested({ path: "/json-missing/x" }));
       status(200)(await h.attested({ path: "/json/x" }));
-      assert.ok((await h.attested({ path: "/ctrl/x" })).status >= 400);
+      expectErrorResponse(await h.attested({ path: "/ctrl/x" }), 502, "ERR_INJECTION_FAILED");
       status(502)(await h.attested({ path: "/basic-missing/x" }));
     },
   },

@@ -9,6 +9,7 @@ import { SigilError } from "../../src/errors.js";
 import { createCa, loadCa, parseCa, writeCa } from "../../src/mitm/ca.js";
 import { readCertificateParts } from "../../src/mitm/der-reader.js";
 import { createCertificate } from "../../src/mitm/x509.js";
+import { skipUnless } from "../helpers/skip.js";
 
 const T0 = Date.UTC(2031, 4, 2, 3, 4, 5);
 const root = mkdtempSync(join(tmpdir(), "sigil-ca-"));
@@ -82,7 +83,7 @@ describe("writeCa and loadCa", () => {
     ["writable by its group", 0o620],
   ];
   for (const [name, mode] of modes) {
-    it(`refuses a key ${name}`, { skip: posix ? false : "no POSIX modes" }, async () => {
+    it(`refuses a key ${name}`, { skip: skipUnless(posix, "no POSIX modes") }, async () => {
       const dir = freshDir();
       const { keyPath } = await writeCa(dir, createCa());
       chmodSync(keyPath, mode);

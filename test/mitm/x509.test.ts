@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { readCertificateParts, readChildren, readElement } from "../../src/mitm/der-reader.js";
 import { createCertificate, keyIdentifier, type CertificateSpec } from "../../src/mitm/x509.js";
+import { skipUnless } from "../helpers/skip.js";
 
 const T0 = Date.UTC(2030, 0, 15, 12, 0, 0);
 const HOUR = 3_600_000;
@@ -167,7 +168,7 @@ describe("createCertificate refuses", () => {
 
 describe("openssl", () => {
   const missing = spawnSync("openssl", ["version"]).error !== undefined;
-  const skip = missing ? "openssl is not on PATH; skipping the openssl cross-check" : false;
+  const skip = skipUnless(!missing, "openssl is not on PATH; skipping the openssl cross-check");
   const dir = mkdtempSync(join(tmpdir(), "sigil-x509-"));
   after(() => rmSync(dir, { recursive: true, force: true }));
   const file = (name: string, pem: string) => (

@@ -8,8 +8,14 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { generateAgentToken } from "../../src/agents.js";
-import { agentRawRequest, basicAuth } from "../helpers/agent-client.js";
-import { API_HOST, DEFAULT_ROUTES, startHarness, type Harness } from "../helpers/harness.js";
+import { agentRawRequest, basicAuth, type AgentResponse } from "../helpers/agent-client.js";
+import {
+  API_HOST,
+  DEFAULT_ROUTES,
+  expectErrorResponse,
+  startHarness,
+  type Harness,
+} from "../helpers/harness.js";
 
 describe("no secret leaks", () => {
   let h: Harness;
@@ -38,24 +44,44 @@ describe("no secret leaks", () => {
     const once = h.attest({ method: "GET", url: h.url("/v1/once") });
     const headers = { "x-sigil-attestation": once.attestation, "x-sigil-intent": once.intent! };
     assert.equal((await h.request({ path: "/v1/once", headers })).status, 200);
-    const refusals = [
-      await h.request({ path: "/v1/once", headers }),
-      await h.request({ path: "/v1/x" }),
-      await h.request({ path: "/v1/x", headers: { "x-sigil-attestation": "garbage" } }),
-      await h.request({ path: "/v1/x", token: generateAgentToken() }),
-      await h.request({ path: "/v1/x", authHeader: `Bearer ${h.agent.token}x` }),
-      await h.request({ host: "elsewhere.example.test", path: "/v1/x" }),
-      await h.attested({ path: "/v1/x", headers: { host: "evil.example.test" } }),
-      await h.attested({ path: "/missing/x" }),
-      await h.attested({ path: "/admin" }),
-      await h.request({
-        path: "/v1/x",
-        headers: {
-          "x-sigil-attestation": await h.sign({ iat: 1_000_000_000, exp: 1_000_000_060 }),
-        },
-      }),
+    const refusals: [AgentResponse, number, string][] = [
+      [await h.request({ path: "/v1/once", headers }), 403, "ERR_ATTESTATION_REPLAYED"],
+      [await h.request({ path: "/v1/x" }), 403, "ERR_ATTESTATION_MISSING"],
+      [
+        await h.request({ path: "/v1/x", headers: { "x-sigil-attestation": "garbage" } }),
+        403,
+        "ERR_ATTESTATION_INVALID",
+      ],
+      [
+        await h.request({ path: "/v1/x", token: generateAgentToken() }),
+        407,
+        "ERR_AGENT_UNAUTHENTICATED",
+      ],
+      [
+        await h.request({ path: "/v1/x", authHeader: `Bearer ${h.agent.token}x` }),
+        407,
+        "ERR_AGENT_UNAUTHENTICATED",
+      ],
+      [await h.request({ host: "elsewhere.example.test", path: "/v1/x" }), 403, "ERR_NO_ROUTE"],
+      [
+        await h.attested({ path: "/v1/x", headers: { host: "evil.example.test" } }),
+        421,
+        "ERR_HOST_MISMATCH",
+      ],
+      [await h.attested({ path: "/missing/x" }), 502, "ERR_BACKEND_FAILED"],
+      [await h.attested({ path: "/admin" }), 403, "ERR_NO_ROUTE"],
+      [
+        await h.request({
+          path: "/v1/x",
+          headers: {
+            "x-sigil-attestation": await h.sign({ iat: 1_000_000_000, exp: 1_000_000_060 }),
+          },
+        }),
+        403,
+        "ERR_ATTESTATION_EXPIRED",
+      ],
     ];
-    for (const r of refusals) assert.ok(r.status >= 400, `status ${r.status}`);
+    for (const [res, status, code] of refusals) expectErrorResponse(res, status, code);
     const raw = await agentRawRequest({
       ...h.tunnel(),
       raw: `POST /v1/x HTTP/1.1\r\nHost: ${API_HOST}\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab`,

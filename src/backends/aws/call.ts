@@ -4,6 +4,7 @@
  * HTTP status only — AWS messages can quote ARNs, policies or request data, so they are dropped.
  */
 import { SigilError } from "../../errors.js";
+import { abortError, raceAbort } from "../abort.js";
 
 export async function callAws<T>(
   backend: string,
@@ -13,13 +14,8 @@ export async function callAws<T>(
 ): Promise<T> {
   try {
     if (signal.aborted) throw signal.reason;
-    return await new Promise<T>((resolve, reject) => {
-      const onAbort = () => reject(signal.reason);
-      signal.addEventListener("abort", onAbort, { once: true });
-      work()
-        .then(resolve, reject)
-        .finally(() => signal.removeEventListener("abort", onAbort));
-    });
+    // Whatever the race rejects with, awsFailure maps an aborted signal to its reason.
+    return await raceAbort(work(), signal, (reason) => reason as Error);
   } catch (err) {
     throw awsFailure(err, backend, operation, signal);
   }
@@ -32,11 +28,7 @@ export function awsFailure(
   operation: string,
   signal: AbortSignal,
 ): SigilError {
-  if (signal.aborted) {
-    return signal.reason instanceof SigilError
-      ? signal.reason
-      : new SigilError("ERR_BACKEND_TIMEOUT", `backend ${backend} did not answer in time`);
-  }
+  if (signal.aborted) return abortError(signal.reason, `backend ${backend} did not answer in time`);
   if (err instanceof SigilError) return err;
   const e = (err ?? {}) as {
     name?: unknown;

@@ -7,7 +7,7 @@
 import { request, type Agent } from "node:https";
 import type { IncomingMessage } from "node:http";
 import { SigilError } from "../../errors.js";
-import { abortError } from "./abort.js";
+import { abortError } from "../abort.js";
 import { crc32c } from "./crc32c.js";
 
 export interface AccessRequest {
@@ -43,7 +43,7 @@ function get(url: URL, req: AccessRequest): Promise<{ status: number; body: Buff
     const fail = (why: string) =>
       reject(
         req.signal.aborted
-          ? abortError(req.signal, req.backend)
+          ? abortError(req.signal.reason, `backend ${req.backend} did not answer in time`)
           : new SigilError("ERR_BACKEND_FAILED", `backend ${req.backend}: ${why}`),
       );
     const out = request(

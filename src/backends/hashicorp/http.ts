@@ -8,6 +8,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { readFile } from "node:fs/promises";
 import { createSecureContext, rootCertificates, type SecureContext } from "node:tls";
 import { SigilError } from "../../errors.js";
+import { abortError as backendAbortError } from "../abort.js";
 import type { ResolveTarget } from "../../config/resolve.js";
 import { vaultEndpoint, type VaultEndpoint } from "./endpoint.js";
 import type { VaultSettings } from "./settings.js";
@@ -183,9 +184,8 @@ function transportError(settings: VaultSettings, err: unknown, signal: AbortSign
 
 /** The caller's SigilError if it gave one, else a timeout after the backend's own cap. */
 export function abortError(settings: VaultSettings, reason: unknown): SigilError {
-  if (reason instanceof SigilError) return reason;
-  return new SigilError(
-    "ERR_BACKEND_TIMEOUT",
+  return backendAbortError(
+    reason,
     `hashicorp-vault backend ${settings.name} did not answer within ${settings.timeoutMs} ms`,
   );
 }

@@ -9,6 +9,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { SigilError } from "../../errors.js";
 import { createCredential, UnusedLeaseError, type Credential } from "../backend.js";
 import { credentialFromBytes } from "../fields.js";
+import { logBackendFailure } from "../log-failure.js";
+import type { Logger } from "../../log.js";
 import type { VaultClient } from "./client.js";
 import { vaultFailure, vaultMalformed } from "./failure.js";
 import type { VaultSecretRef } from "./secret-ref.js";
@@ -19,6 +21,7 @@ export async function readVaultSecret(
   client: VaultClient,
   ref: VaultSecretRef,
   signal: AbortSignal,
+  logger?: Logger,
 ): Promise<Credential> {
   const reply = await client.call(
     { method: ref.method, path: ref.path, ...(ref.body ? { body: ref.body } : {}) },
@@ -36,7 +39,7 @@ export async function readVaultSecret(
   }
   const top = asObject(parsed);
   const leaseId = typeof top?.["lease_id"] === "string" ? top["lease_id"] : "";
-  const revoke = () => revokeLease(settings, client, leaseId);
+  const revoke = () => revokeLease(settings, client, leaseId, logger);
   try {
     const values = secretValues(ref, top);
     if (!values) throw vaultMalformed(settings.name, what);
@@ -64,10 +67,12 @@ export async function revokeLease(
   settings: VaultSettings,
   client: VaultClient,
   leaseId: string,
+  logger?: Logger,
 ): Promise<void> {
   try {
     await revokeOnce(settings, client, leaseId);
-  } catch {
+  } catch (err) {
+    logBackendFailure(logger, settings.name, "lease revoke (retrying once)", err);
     await sleep(REVOKE_RETRY_MS);
     await revokeOnce(settings, client, leaseId);
   }

@@ -3,6 +3,9 @@
  * with `renew-self` once past half its TTL when renewable, replaced by a fresh login when it nears
  * expiry or Vault refuses it. Concurrent requests share one login or renewal in flight.
  */
+import type { Logger } from "../../log.js";
+import { raceAbort } from "../abort.js";
+import { logBackendFailure } from "../log-failure.js";
 import { abortError, type VaultHttp } from "./http.js";
 import { loginToVault, renewSelf, type VaultLogin } from "./login.js";
 import type { VaultSettings } from "./settings.js";
@@ -32,6 +35,7 @@ export function createVaultSession(
   http: VaultHttp,
   env: NodeJS.ProcessEnv,
   nowMs: () => number,
+  logger?: Logger,
 ): VaultSession {
   let cached: Cached | undefined;
   let pending: Promise<Cached> | undefined;
@@ -46,7 +50,8 @@ export function createVaultSession(
       const renewed = stamp(await renewSelf(settings, http, current.token, capped()));
       const gained = renewed.obtainedAtMs + renewed.ttlMs - (current.obtainedAtMs + current.ttlMs);
       return gained > 0 ? renewed : { ...renewed, renewable: false };
-    } catch {
+    } catch (err) {
+      logBackendFailure(logger, settings.name, "token renewal (logging in again)", err);
       return login();
     }
   };
@@ -83,16 +88,6 @@ async function raced(
   signal: AbortSignal,
   settings: VaultSettings,
 ): Promise<SessionToken> {
-  if (signal.aborted) throw abortError(settings, signal.reason);
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(abortError(settings, signal.reason));
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-  try {
-    const next = await Promise.race([work, aborted]);
-    return { token: next.token, fresh: true };
-  } finally {
-    signal.removeEventListener("abort", onAbort!);
-  }
+  const next = await raceAbort(work, signal, (reason) => abortError(settings, reason));
+  return { token: next.token, fresh: true };
 }
