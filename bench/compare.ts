@@ -1,6 +1,6 @@
 /**
- * `npm run bench` — the side-by-side comparison of issue #4. Every contender (direct, a plain
- * tunnel, sigil-vault, mitmproxy, squid ssl-bump, mockttp) runs against the same upstream, client
+ * `npm run bench` — the side-by-side comparison of issues #4 and #12. Every contender (direct, a
+ * plain tunnel, the Node MITM floor, sigil-vault, mitmproxy, squid ssl-bump, mockttp) runs against the same upstream, client
  * and payloads on 127.0.0.1; peers that are missing are installed or reported as skipped. Prints
  * Markdown tables and writes bench/results/compare-<time>.json (and .md).
  */
@@ -17,7 +17,7 @@ import { benchAttestationVerify } from "./micro/attestation-verify.js";
 import { benchAuditGroupCommit } from "./micro/audit-group-commit.js";
 import { currentLoad, describeMachine } from "./report/machine.js";
 import { renderReport, saveReport } from "./report/run-report.js";
-import type { Runs } from "./report/summary.js";
+import { withDerived, type Runs } from "./report/summary.js";
 import type { Metrics } from "./scenarios/context.js";
 import { FIRST_CONTACT_HOSTS, firstContactHosts } from "./scenarios/first-contact.js";
 import { LONG_SCENARIOS, SHORT_SCENARIOS } from "./scenarios/index.js";
@@ -81,7 +81,7 @@ async function main(): Promise<number> {
         const c = active[(i + r) % active.length]!;
         run[c.name] = await session(c, `run ${r + 1}/${opts.runs}`, SHORT_SCENARIOS);
       }
-      runs.push(run);
+      runs.push(withDerived(run));
     }
     const long: Record<string, Metrics> = {};
     for (const c of active) {

@@ -45,7 +45,12 @@ export const CLI_ERRORS = {
  * Codes only an `outcome` record carries: the response head had been forwarded, or the agent had
  * gone, so nothing is sent back (docs/errors.md, "Outcome-only codes").
  */
-export const OUTCOME_ERRORS = ["ERR_UPSTREAM_IDLE_TIMEOUT", "ERR_CLIENT_ABORTED"] as const;
+export const OUTCOME_ERRORS = [
+  "ERR_UPSTREAM_IDLE_TIMEOUT",
+  "ERR_CLIENT_ABORTED",
+  "ERR_ACCESS_REVOKED",
+  "ERR_SESSION_EXPIRED",
+] as const;
 
 export type ProxyErrorCode = keyof typeof PROXY_ERRORS;
 export type CliErrorCode = keyof typeof CLI_ERRORS;

@@ -1,6 +1,8 @@
 /**
  * Sends the prepared request upstream over verified TLS (spec §3) and resolves at the response
- * head. Connections are pooled per trust context; there is deliberately no option to skip
+ * head. Connections are pooled per agent and trust context — never shared between agents — and
+ * every request carries framing for exactly the body it sends (framing.ts). An exchange that ends
+ * irregularly takes its connection with it (exchange.ts). There is deliberately no option to skip
  * certificate verification — a route that needs a private CA names it with `--upstream-ca`.
  */
 import {
@@ -24,6 +26,8 @@ import {
 import type { Duplex, Readable } from "node:stream";
 import { SigilError } from "./errors.js";
 import type { OutboundRequest } from "./inject/injector.js";
+import { applyFraming, type BodyFraming } from "./proxy/framing.js";
+import { guardExchange } from "./proxy/exchange.js";
 
 export interface UpstreamTarget {
   scheme: "https" | "http";
@@ -39,12 +43,20 @@ export interface UpstreamTarget {
   caPems?: readonly string[];
 }
 
+/** The body to send: a buffered one (sent with its length), or the agent's stream and framing. */
+export type OutboundBody = Buffer | { stream: Readable; framing: BodyFraming };
+
 export interface UpstreamPool {
+  /**
+   * `partition` (the agent's id) selects the connection pool: connections are never shared
+   * between partitions, so one agent's bytes can never be read as part of another's request.
+   */
   request(
     target: UpstreamTarget,
     req: Pick<OutboundRequest, "method" | "path" | "host" | "headers" | "tls">,
-    body: Readable | Buffer,
+    body: OutboundBody,
     signal: AbortSignal,
+    partition: string,
   ): Promise<IncomingMessage>;
   /**
    * Sends an HTTP/1.1 Upgrade handshake on a connection of its own (same trust rules) and resolves
@@ -55,6 +67,8 @@ export interface UpstreamPool {
     req: Pick<OutboundRequest, "method" | "path" | "host" | "headers" | "tls">,
     signal: AbortSignal,
   ): Promise<UpgradeAnswer>;
+  /** Closes the pools of partitions `keep` rejects (agents removed or revoked by a reload). */
+  retainPartitions(keep: (partition: string) => boolean): void;
   destroy(): void;
 }
 
@@ -65,30 +79,48 @@ export type UpgradeAnswer =
 
 const AGENT_OPTS = {
   keepAlive: true,
+  // Idle pooled sockets close after 4 s (sooner when the upstream's Keep-Alive hint says so),
+  // before the common 5 s server keep-alive timeout: a reused socket is then rarely one the
+  // upstream is closing at that moment, which would fail the request with ECONNRESET.
+  timeout: 4_000,
   maxSockets: 256,
   maxFreeSockets: 64,
   scheduling: "lifo",
 } as const;
 
-export function createUpstreamPool(): UpstreamPool {
-  const httpAgent = new HttpAgent(AGENT_OPTS);
-  const httpsAgents = new Map<SecureContext | undefined, HttpsAgent>();
+/** One partition's pools: plain http, and https per trust context. */
+interface Partition {
+  http: HttpAgent;
+  https: Map<SecureContext | undefined, HttpsAgent>;
+}
 
-  function httpsAgentFor(ctx: SecureContext | undefined): HttpsAgent {
-    let agent = httpsAgents.get(ctx);
+export function createUpstreamPool(): UpstreamPool {
+  const partitions = new Map<string, Partition>();
+
+  function partitionFor(key: string): Partition {
+    let p = partitions.get(key);
+    if (!p) {
+      p = { http: new HttpAgent(AGENT_OPTS), https: new Map() };
+      partitions.set(key, p);
+    }
+    return p;
+  }
+
+  function httpsAgentFor(p: Partition, ctx: SecureContext | undefined): HttpsAgent {
+    let agent = p.https.get(ctx);
     if (!agent) {
       agent = new HttpsAgent({ ...AGENT_OPTS, ...(ctx ? { secureContext: ctx } : {}) });
-      httpsAgents.set(ctx, agent);
+      p.https.set(ctx, agent);
     }
     return agent;
   }
 
-  /** The node:http(s) request for `req`; `own` = a connection of its own, never pooled. */
+  /** The node:http(s) request for `req`; without a partition, a connection of its own. */
   function open(
     target: UpstreamTarget,
     req: Pick<OutboundRequest, "method" | "path" | "host" | "headers" | "tls">,
     signal: AbortSignal,
-    own: boolean,
+    partition: Partition | undefined,
   ): ClientRequest {
     const common = {
       host: target.connectHost,
@@ -102,8 +134,11 @@ export function createUpstreamPool(): UpstreamPool {
     };
     const out =
       target.scheme === "http"
-        ? httpRequest({ ...common, agent: own ? false : httpAgent })
-        : httpsRequest({ ...common, ...tlsOptions(target, req, own) });
+        ? httpRequest({ ...common, agent: partition ? partition.http : false })
+        : httpsRequest({ ...common, ...tlsOptions(target, req, partition) });
+    // Node enforces the Content-Length we set against the bytes actually written (an
+    // OutgoingMessage property since Node 18.10; @types/node declares it on ServerResponse only).
+    (out as ClientRequest & { strictContentLength: boolean }).strictContentLength = true;
     out.setHeader("host", req.host);
     for (const [name, value] of Object.entries(req.headers)) out.setHeader(name, value);
     return out;
@@ -113,8 +148,9 @@ export function createUpstreamPool(): UpstreamPool {
   function tlsOptions(
     target: UpstreamTarget,
     req: Pick<OutboundRequest, "tls">,
-    own: boolean,
+    partition: Partition | undefined,
   ): HttpsRequestOptions {
+    const own = partition === undefined;
     // A client certificate makes the connection this release's own: never pooled.
     const trust = req.tls
       ? {
@@ -127,7 +163,7 @@ export function createUpstreamPool(): UpstreamPool {
         : {};
     return {
       ...trust,
-      agent: req.tls || own ? false : httpsAgentFor(target.secureContext),
+      agent: req.tls || !partition ? false : httpsAgentFor(partition, target.secureContext),
       rejectUnauthorized: true,
       ...(isIP(target.host) ? {} : { servername: target.host }),
       checkServerIdentity: identityCheckFor(target.host),
@@ -135,18 +171,24 @@ export function createUpstreamPool(): UpstreamPool {
   }
 
   return {
-    request(target, req, body, signal) {
+    request(target, req, body, signal, partition) {
       return new Promise((resolve, reject) => {
-        const out = open(target, req, signal, false);
+        const headers = { ...req.headers };
+        applyFraming(headers, Buffer.isBuffer(body) ? body : body.framing);
+        const out = open(target, { ...req, headers }, signal, partitionFor(partition));
+        guardExchange(out, Buffer.isBuffer(body) ? undefined : body.stream);
         out.once("response", resolve);
         out.once("error", (err) => reject(upstreamError(err, signal)));
         if (Buffer.isBuffer(body)) out.end(body);
-        else body.pipe(out);
+        else if (body.framing.kind === "none") out.end();
+        else body.stream.pipe(out);
       });
     },
     upgrade(target, req, signal) {
       return new Promise((resolve, reject) => {
-        const out = open(target, req, signal, true);
+        const headers = { ...req.headers };
+        applyFraming(headers, { kind: "none" });
+        const out = open(target, { ...req, headers }, signal, undefined);
         out.once("upgrade", (res: IncomingMessage, socket: Duplex, head: Buffer) =>
           resolve({ upgraded: true, res, socket, head }),
         );
@@ -155,11 +197,30 @@ export function createUpstreamPool(): UpstreamPool {
         out.end();
       });
     },
+    retainPartitions(keep) {
+      for (const [key, p] of partitions) {
+        if (keep(key)) continue;
+        partitions.delete(key);
+        for (const agent of [p.http, ...p.https.values()]) retireAgent(agent);
+      }
+    },
     destroy() {
-      httpAgent.destroy();
-      for (const a of httpsAgents.values()) a.destroy();
+      for (const p of partitions.values()) {
+        p.http.destroy();
+        for (const a of p.https.values()) a.destroy();
+      }
+      partitions.clear();
     },
   };
+}
+
+/**
+ * Closes a pool's idle sockets now and each socket in use when its exchange ends (a pool that
+ * keeps no free sockets destroys each one it gets back): requests in flight are not cut.
+ */
+function retireAgent(agent: HttpAgent): void {
+  agent.maxFreeSockets = 0;
+  for (const list of Object.values(agent.freeSockets)) for (const s of list ?? []) s.destroy();
 }
 
 /** Maps socket/TLS failures to ERR_UPSTREAM_FAILED with a reason that names the class, not data. */

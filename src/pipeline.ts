@@ -13,6 +13,7 @@ import type { CompiledRoute } from "./config/compile.js";
 import { SigilError } from "./errors.js";
 import { fetchCredential } from "./proxy/fetch-credential.js";
 import { readBodyLimited } from "./proxy/body.js";
+import { requestFraming, type BodyFraming } from "./proxy/framing.js";
 import { createDeadline, type Deadline } from "./proxy/deadline.js";
 import { checkProbeIsolation } from "./probe/isolation.js";
 import { outboundHeaders } from "./proxy/headers.js";
@@ -27,6 +28,9 @@ import { authority, type RequestScope } from "./proxy/request-scope.js";
 import { replayHoldUntilMs } from "./replay/store.js";
 import { RequestObservation, reportRequest } from "./observe/request-observation.js";
 import type { OutboundRequest } from "./inject/injector.js";
+import { checkRouteLimits } from "./routing/route-limits.js";
+import { stripAgentCredentials } from "./inject/agent-credentials.js";
+import { probeMark } from "./probe/mark.js";
 
 export async function handleRequest(
   rt: Runtime,
@@ -41,7 +45,7 @@ export async function handleRequest(
     method: req.method ?? "",
     host: scope.host,
   };
-  const deadline = createDeadline(state.config.proxy.deadlineMs);
+  const deadline = createDeadline(state.config.proxy.deadlineMs, res);
   const obs = new RequestObservation();
   rt.inflight++;
   const held: Held = {};
@@ -50,11 +54,17 @@ export async function handleRequest(
     const ctx = { rt, state, scope, req, info, deadline, obs };
     const { gate, out } = await prepareOutbound(ctx, held);
     const { cred, release } = held as Required<Held>;
-    redactor = createRedactor(credentialNeedles(cred));
+    redactor = createRedactor(credentialNeedles(cred, out.derivedSecrets));
     const end = await streamResponse(
       rt,
       state,
-      { scope, route: gate.route, out, body: gate.body ?? req, redactor },
+      {
+        scope,
+        route: gate.route,
+        out,
+        body: gate.body ?? { stream: req, framing: gate.framing },
+        redactor,
+      },
       {
         req,
         res,
@@ -98,9 +108,16 @@ export async function prepareOutbound(
   headers = outboundHeaders(ctx.req.rawHeaders),
 ): Promise<{ gate: GateResult; out: OutboundRequest }> {
   const { rt, state, scope, info, deadline, obs } = ctx;
-  const gate = await authorize(ctx);
+  const gate = await authorize(ctx, headers);
   obs.attested();
-  const cred = (held.cred = await fetchCredential(state, gate.route, deadline));
+  held.backend = gate.route.backend;
+  const cred = (held.cred = await fetchCredential(
+    state,
+    gate.route,
+    deadline,
+    rt.releases,
+    info.requestId,
+  ));
   obs.fetched();
   for (const field of gate.route.injector.requiredFields) {
     if (!cred.fields.has(field)) {
@@ -116,6 +133,7 @@ export async function prepareOutbound(
     headers,
     ...(gate.body ? { body: gate.body } : {}),
   };
+  stripAgentCredentials(out.headers, gate.route);
   gate.route.injector.apply(out, cred);
   return { gate, out };
 }
@@ -127,11 +145,16 @@ export interface GateResult {
   bindingResult: string;
   pathWithQuery: string;
   path: string;
+  /** How the agent framed its body; the forwarder frames the upstream request from it. */
+  framing: BodyFraming;
   body?: Buffer;
 }
 
 /** Every check that must pass before a backend is asked for anything (spec §3, §5). */
-async function authorize(ctx: RequestContext): Promise<GateResult> {
+async function authorize(
+  ctx: RequestContext,
+  headers: OutboundRequest["headers"],
+): Promise<GateResult> {
   const { rt, state, scope, req, info, deadline, obs } = ctx;
   const cfg = state.config;
   if (rt.stopping) {
@@ -145,6 +168,7 @@ async function authorize(ctx: RequestContext): Promise<GateResult> {
   }
   const target = resolveRequestTarget(scope, req);
   info.path = target.path;
+  const framing = requestFraming(req);
   const match = cfg.routes.match(scope.agent.id, {
     scheme: scope.scheme,
     host: scope.host,
@@ -172,7 +196,12 @@ async function authorize(ctx: RequestContext): Promise<GateResult> {
   const binding = checkIntentBinding(
     singleHeader(req, "x-sigil-intent"),
     att,
-    { method: info.method ?? "", url: liveUrl(scope, target.pathWithQuery) },
+    {
+      method: info.method ?? "",
+      url: liveUrl(scope, target.pathWithQuery),
+      headers,
+      ...(route.injector.signsHeader ? { mustPin: route.injector.signsHeader } : {}),
+    },
     route.binding,
   );
   let body: Buffer | undefined;
@@ -182,6 +211,7 @@ async function authorize(ctx: RequestContext): Promise<GateResult> {
   if (binding.bodySha256 !== undefined) {
     checkBodyHash(binding.bodySha256, createHash("sha256").update(body!).digest());
   }
+  checkRouteLimits(route, { method: info.method ?? "", host: scope.host, target, headers, body });
   const fresh = await deadline.race(rt.replay.claim(att.replayId, replayHoldUntilMs(att.exp)));
   if (!fresh) {
     throw new SigilError("ERR_ATTESTATION_REPLAYED", "this attestation was already used");
@@ -193,6 +223,7 @@ async function authorize(ctx: RequestContext): Promise<GateResult> {
     bindingResult: binding.result,
     pathWithQuery: target.pathWithQuery,
     path: target.path,
+    framing,
     ...(body ? { body } : {}),
   };
 }
@@ -248,6 +279,7 @@ function releaseRecord(scope: RequestScope, gate: GateResult, cred: Credential, 
     method: info.method ?? "",
     host: scope.host,
     path: gate.path,
+    ...probeMark(scope.agent.id),
   };
 }
 

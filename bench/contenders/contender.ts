@@ -43,7 +43,7 @@ export interface RunningContender {
 }
 
 export type ContenderName =
-  "direct" | "tunnel" | "sigil-vault" | "mitmproxy" | "squid-ssl-bump" | "mockttp";
+  "direct" | "tunnel" | "floor" | "sigil-vault" | "mitmproxy" | "squid-ssl-bump" | "mockttp";
 
 /** A contender of the comparison. */
 export interface Contender {

@@ -1,10 +1,9 @@
 /** mockttp (npm, installed into a scratch folder) with beforeRequest injection; see peers/mockttp-main.ts. */
-import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { openTunnel } from "../lib/tunnel-agent.js";
 import type { Contender } from "./contender.js";
 import { ensureNpm } from "./install.js";
-import { spawnPeer, waitForPort } from "./spawn.js";
+import { readyLine, spawnPeer } from "./spawn.js";
 
 /** Pinned so runs compare like with like; bump deliberately. */
 export const MOCKTTP_VERSION = "4.6.5";
@@ -26,17 +25,7 @@ export const mockttp: Contender = {
         BENCH_DNS_PORT: String(setup.dnsPort),
       },
     });
-    let line = "";
-    const ready = new Promise<{ port: number; caPem: string }>((resolve, reject) => {
-      peer.child.stdout!.on("data", (c: Buffer) => {
-        line += c.toString();
-        const nl = line.indexOf("\n");
-        if (nl >= 0) resolve(JSON.parse(line.slice(0, nl)) as { port: number; caPem: string });
-      });
-      void once(peer.child, "exit").then(() => reject(new Error(`exited: ${peer.tail()}`)));
-    });
-    const info = await ready;
-    await waitForPort(peer, info.port);
+    const info = await readyLine(peer);
     return {
       pid: peer.pid,
       connect: (host, upstreamPort) =>

@@ -51,6 +51,21 @@ export function spawnPeer(cmd: string, args: string[], opts: SpawnOptions = {}):
   };
 }
 
+/** The first line a Node peer prints on stdout (`{"port":…,"caPem":…}`), once it is listening. */
+export async function readyLine(peer: PeerProcess): Promise<{ port: number; caPem: string }> {
+  let line = "";
+  const info = await new Promise<{ port: number; caPem: string }>((resolve, reject) => {
+    peer.child.stdout!.on("data", (c: Buffer) => {
+      line += c.toString();
+      const nl = line.indexOf("\n");
+      if (nl >= 0) resolve(JSON.parse(line.slice(0, nl)) as { port: number; caPem: string });
+    });
+    void once(peer.child, "exit").then(() => reject(new Error(`exited: ${peer.tail()}`)));
+  });
+  await waitForPort(peer, info.port);
+  return info;
+}
+
 /** Resolves once 127.0.0.1:port accepts a connection; rejects if the peer exits or time runs out. */
 export async function waitForPort(
   peer: PeerProcess,

@@ -52,7 +52,7 @@ export async function benchAuditGroupCommit(
 }
 
 /** The fields a real `release` record carries (see src/pipeline.ts), with plausible sizes. */
-function releaseLike(a: number, k: number) {
+export function releaseLike(a: number, k: number) {
   return {
     type: "release",
     requestId: randomUUID(),

@@ -6,7 +6,15 @@ import type { TargetResult } from "./targets.js";
 
 /** Scenarios measured once per contender (see scenarios/index.ts), not medians. */
 const ONCE = new Set(["first", "idle", "soak"]);
-const RATIO_KEYS = ["ka1.rps", "ka10.rps", "ka50.rps", "new.rps", "body1k.rps", "body1m.rps"];
+const RATIO_KEYS = [
+  "ka1.rps",
+  "ka10.rps",
+  "ka50.rps",
+  "ka10.cpuMs",
+  "new.rps",
+  "body1k.rps",
+  "body1m.rps",
+];
 
 export function renderTable(
   contenders: readonly string[],
@@ -59,5 +67,5 @@ export function renderTargets(targets: readonly TargetResult[]): string {
             : "not measured") + (t.note ? ` (${t.note})` : "");
     return `| ${t.target} | ${value} | ${t.limit} | ${verdict} |`;
   });
-  return ["| target | this run | limit | verdict |", "|---|---:|---|---|", ...rows].join("\n");
+  return ["| measure | this run | target | verdict |", "|---|---:|---|---|", ...rows].join("\n");
 }

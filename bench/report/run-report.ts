@@ -52,7 +52,7 @@ export function renderReport(r: RunReport): string {
     "",
     renderRatios(r.runs, names),
     "",
-    `Micro: audit group commit ${r.audit.recordsPerSec.toFixed(0)} records/s (${r.audit.appenders} appenders, ${r.audit.recordsPerBatch.toFixed(1)} records per fdatasync); attestation verify ${r.verify.verifyAttestationUs.toFixed(1)} µs vs bare crypto.verify ${r.verify.bareVerifyUs.toFixed(1)} µs per token.`,
+    `Micro: audit group commit ${r.audit.recordsPerSec.toFixed(0)} records/s (${r.audit.appenders} appenders, ${r.audit.recordsPerBatch.toFixed(1)} records per fdatasync); attestation verify ${r.verify.verifyAttestationUs.toFixed(1)} µs vs bare crypto.verify ${r.verify.bareVerifyUs.toFixed(1)} µs and bare libsodium ${r.verify.libsodiumVerifyUs.toFixed(1)} µs per token.`,
     "",
     renderTargets(evaluateTargets(r.runs, r.long, r.audit, r.verify)),
     ...(r.problems.length ? ["", "Problems:", ...r.problems.map((p) => `- ${p}`)] : []),

@@ -48,3 +48,28 @@ export function pairwise(
 
 export const ratio = (x: number, y: number): number => x / y;
 export const difference = (x: number, y: number): number => x - y;
+
+/**
+ * Adds, to each contender of one run, numbers that need another contender of the same run: added
+ * latency at c=1 over direct (`ka1.addP50`, `ka1.addP99`) and CPU per request at c=10 over the
+ * floor's (`ka10.cpuVsFloor`), so their medians are medians of within-run differences and ratios.
+ */
+export function withDerived(run: Record<string, Metrics>): Record<string, Metrics> {
+  const direct = run["direct"];
+  const floorCpu = run["floor"]?.["ka10.cpuMs"];
+  for (const m of Object.values(run)) {
+    if (direct && m !== direct) {
+      for (const q of ["p50", "p99"] as const) {
+        const [x, d] = [m[`ka1.${q}`], direct[`ka1.${q}`]];
+        if (Number.isFinite(x) && Number.isFinite(d)) {
+          m[`ka1.add${q.toUpperCase()}`] = difference(x!, d!);
+        }
+      }
+    }
+    const cpu = m["ka10.cpuMs"];
+    if (Number.isFinite(cpu) && Number.isFinite(floorCpu)) {
+      m["ka10.cpuVsFloor"] = ratio(cpu!, floorCpu!);
+    }
+  }
+  return run;
+}

@@ -1,12 +1,14 @@
 /**
  * Binds a verified attestation to the live request (spec §5.4): the agent sends the intent it had
  * signed off in `X-Sigil-Intent`; its pg-commit-v1 hash must reproduce the token's `intentHash`, and
- * the intent must describe this very request (method, URL and, if pinned, the body).
+ * the intent must describe this very request (method, URL, pinned headers and, if pinned, the body).
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { pgCommit } from "../canonical-json.js";
 import { SigilError } from "../errors.js";
 import { decodeBase64url } from "./base64url.js";
+import { checkPinnedHeaders } from "./pinned-headers.js";
+import type { LiveHeaders } from "../live-headers.js";
 import { parseJsonObjectBytes, StrictJsonError } from "./strict-json.js";
 import type { VerifiedAttestation } from "./verify.js";
 
@@ -23,6 +25,10 @@ export interface BindingResult {
 export interface LiveRequest {
   method: string;
   url: string;
+  /** Outbound headers before injection, for `metadata.headers` (none when omitted). */
+  headers?: LiveHeaders;
+  /** Agent-sent headers the route's injector signs: each must be pinned (pinned-headers.ts). */
+  mustPin?: (name: string, value: string | readonly string[]) => boolean;
 }
 
 export const MAX_INTENT_HEADER_BYTES = 16 * 1024;
@@ -53,14 +59,40 @@ export function checkIntentBinding(
   ) {
     mismatch("intent method differs from the request method");
   }
+  checkPinnedHeaders(intent, live.headers ?? {}, live.mustPin);
   if (typeof intent.url !== "string") mismatch("intent has no url");
   compareUrls(intent.url as string, live.url);
-  const body = intent.body_sha256;
-  if (body === undefined) return { result: "verified" };
-  if (typeof body !== "string" || !SHA256_HEX.test(body)) {
-    throw new SigilError("ERR_ATTESTATION_INVALID", "intent body_sha256 must be 64 hex characters");
+  const body = pinnedBodyHash(intent);
+  return body === undefined ? { result: "verified" } : { result: "verified", bodySha256: body };
+}
+
+/**
+ * The body hash the intent pins: `metadata.body_sha256` (where Sign's closed intent schema lets a
+ * client put it) or the older top-level `body_sha256`. Both present must agree.
+ */
+function pinnedBodyHash(intent: Record<string, unknown>): string | undefined {
+  const meta = intent.metadata;
+  const nested =
+    typeof meta === "object" && meta !== null && !Array.isArray(meta)
+      ? (meta as Record<string, unknown>).body_sha256
+      : undefined;
+  const top = checkHex(intent.body_sha256, "body_sha256");
+  const inMeta = checkHex(nested, "metadata.body_sha256");
+  if (top !== undefined && inMeta !== undefined && top !== inMeta) {
+    throw new SigilError(
+      "ERR_ATTESTATION_INVALID",
+      "intent body_sha256 and metadata.body_sha256 differ",
+    );
   }
-  return { result: "verified", bodySha256: body.toLowerCase() };
+  return inMeta ?? top;
+}
+
+function checkHex(value: unknown, what: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || !SHA256_HEX.test(value)) {
+    throw new SigilError("ERR_ATTESTATION_INVALID", `intent ${what} must be 64 hex characters`);
+  }
+  return value.toLowerCase();
 }
 
 /** Compares the buffered body's SHA-256 with the intent's `body_sha256` in constant time. */

@@ -22,6 +22,7 @@ const IPV4_LOOPBACK = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
 /** GETs a JWKS URL: https (or http to a loopback host), 200 only, no redirects, ≤ 64 KiB. */
 export async function fetchJwksBytes(url: string, deps: KeySourceDeps = {}): Promise<Uint8Array> {
   checkJwksUrl(url);
+  const where = `JWKS URL ${shownUrl(url)}`;
   const timeoutMs = deps.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const doFetch = deps.fetch ?? globalThis.fetch;
   const signal = AbortSignal.timeout(timeoutMs);
@@ -32,16 +33,16 @@ export async function fetchJwksBytes(url: string, deps: KeySourceDeps = {}): Pro
       headers: { accept: "application/jwk-set+json, application/json" },
     });
     if (res.status >= 300 && res.status < 400) {
-      throw anchorError("JWKS URL answered with a redirect; redirects are not followed");
+      throw anchorError(`${where} answered with a redirect; redirects are not followed`);
     }
-    if (res.status !== 200) throw anchorError(`JWKS URL answered HTTP ${res.status}`);
+    if (res.status !== 200) throw anchorError(`${where} answered HTTP ${res.status}`);
     const declared = Number(res.headers.get("content-length") ?? "0");
-    if (declared > JWKS_MAX_BYTES) throw anchorError("JWKS exceeds 64 KiB");
+    if (declared > JWKS_MAX_BYTES) throw anchorError(`${where}: JWKS exceeds 64 KiB`);
     return await readCappedBody(res);
   } catch (err) {
     if (err instanceof SigilError) throw err;
-    if (signal.aborted) throw anchorError(`JWKS URL did not answer within ${timeoutMs} ms`);
-    throw anchorError("JWKS URL could not be fetched");
+    if (signal.aborted) throw anchorError(`${where} did not answer within ${timeoutMs} ms`);
+    throw anchorError(`${where} could not be fetched: ${fetchCause(err)}`);
   }
 }
 
@@ -69,6 +70,25 @@ function checkJwksUrl(text: string): void {
   if (url.protocol === "https:") return;
   if (url.protocol === "http:" && isLoopback(url.hostname)) return;
   throw anchorError("JWKS URL must be https (plain http only to a loopback address)");
+}
+
+/** The URL without its query or fragment, which could carry an access token. */
+function shownUrl(text: string): string {
+  const url = new URL(text);
+  return `${url.origin}${url.pathname}${url.search || url.hash ? "?…" : ""}`;
+}
+
+/**
+ * Why fetch failed, in one line: undici wraps the socket or TLS error (ECONNREFUSED, ENOTFOUND,
+ * a certificate problem) in `cause`; its message names the address or the TLS reason, no secret.
+ */
+function fetchCause(err: unknown): string {
+  const cause = (err as { cause?: unknown }).cause ?? err;
+  const e = cause as { code?: unknown; message?: unknown };
+  const message = typeof e.message === "string" ? e.message.split("\n")[0]!.slice(0, 200) : "";
+  const code = typeof e.code === "string" ? e.code : "";
+  if (message && code && !message.includes(code)) return `${message} (${code})`;
+  return message || code || "unknown error";
 }
 
 function isLoopback(hostname: string): boolean {

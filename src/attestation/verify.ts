@@ -3,10 +3,11 @@
  * then claims. Synchronous and allocation-light because it runs on every routed request; keys are
  * loaded ahead of time by the key ring, never fetched here.
  */
-import { createHash, verify as cryptoVerify } from "node:crypto";
+import { createHash } from "node:crypto";
 import { SigilError } from "../errors.js";
 import { checkClaims, type ClaimContext } from "./claims.js";
 import { parseCompactJws, parseSegment } from "./compact-jws.js";
+import { ed25519 } from "./ed25519.js";
 import type { KeyLookup } from "./keys.js";
 
 /** Inputs to `verifyAttestation`: anchored keys, the clock, skew and the authenticated agent. */
@@ -51,7 +52,7 @@ export function verifyAttestation(token: string, ctx: VerifyContext): VerifiedAt
     throw new SigilError("ERR_ATTESTATION_INVALID", "signature must be 64 bytes");
   }
   const input = Buffer.from(jws.signingInput, "ascii");
-  if (!cryptoVerify(null, input, anchored.key, jws.signature)) {
+  if (!ed25519.verify(input, jws.signature, anchored.key)) {
     throw new SigilError("ERR_ATTESTATION_INVALID", "signature does not verify");
   }
   const claims = parseSegment(jws.payload, "payload");

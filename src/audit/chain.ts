@@ -18,10 +18,10 @@ export interface SealedRecord {
 
 /** Adds `hash` to `unsealed` (which already holds v/seq/ts/prev); throws if it is not plain JSON. */
 export function sealRecord(unsealed: Record<string, unknown>): SealedRecord {
-  const members = canonicalMembers(unsealed);
-  const hash = sha256Hex("{" + members.map((m) => m[1]).join(",") + "}");
+  const c = canonicalParts(unsealed);
+  const hash = sha256Hex(c.hashed);
   const record = { ...unsealed, hash } as AuditRecord;
-  return { record, line: joinWithHash(members, hash) + "\n" };
+  return { record, line: c.line(hash) + "\n" };
 }
 
 /**
@@ -33,16 +33,14 @@ export function checkSealedLine(value: unknown, line: string): string | null {
   if (shape) return shape;
   const record = value as AuditRecord;
   const { hash, ...rest } = record;
-  let members;
+  let c;
   try {
-    members = canonicalMembers(rest);
+    c = canonicalParts(rest);
   } catch {
     return "record holds a value canonical JSON cannot represent";
   }
-  if (sha256Hex("{" + members.map((m) => m[1]).join(",") + "}") !== hash) {
-    return "hash does not match the record's content";
-  }
-  if (joinWithHash(members, hash) !== line) return "record is not in canonical JSON form";
+  if (sha256Hex(c.hashed) !== hash) return "hash does not match the record's content";
+  if (c.line(hash) !== line) return "record is not in canonical JSON form";
   return null;
 }
 
@@ -89,24 +87,66 @@ function sha256Hex(text: string): string {
   return digest("sha256", text, "hex"); // one-shot (Node ≥ 20.12): no Hash object per record
 }
 
-/** Top-level members as [key, `"key":canonicalValue`], sorted by UTF-16 code units like JCS. */
-function canonicalMembers(obj: Record<string, unknown>): [string, string][] {
-  return Object.keys(obj)
-    .sort()
-    .map((key) => [key, JSON.stringify(key) + ":" + canonicalize(obj[key])]);
+/** A record without `hash`, canonically: the text its hash covers, and its line once hashed. */
+interface CanonicalParts {
+  hashed: string;
+  line(hash: string): string;
 }
 
-function joinWithHash(members: [string, string][], hash: string): string {
-  const hashMember = '"hash":' + JSON.stringify(hash);
-  const parts: string[] = [];
-  let placed = false;
-  for (const [key, text] of members) {
-    if (!placed && key > "hash") {
-      parts.push(hashMember);
-      placed = true;
-    }
-    parts.push(text);
+/** The sorted key order of one record shape and where `hash` goes in it. */
+interface KeyOrder {
+  keys: string[];
+  /** `"key":` for each key, JSON-quoted once. */
+  prefixes: string[];
+  /** Index of the first key that sorts after "hash". */
+  hashAt: number;
+}
+
+/** Records come in a handful of shapes (release, outcome, deny, …): sort each shape's keys once. */
+const keyOrders = new Map<string, KeyOrder>();
+const MAX_KEY_ORDERS = 256;
+
+function keyOrder(obj: Record<string, unknown>): KeyOrder {
+  const own = Object.keys(obj);
+  const id = JSON.stringify(own); // unambiguous whatever the key names hold
+  let order = keyOrders.get(id);
+  if (order === undefined) {
+    const keys = own.sort(); // by UTF-16 code units, like JCS
+    const hashAt = keys.findIndex((k) => k > "hash");
+    order = {
+      keys,
+      prefixes: keys.map((k) => JSON.stringify(k) + ":"),
+      hashAt: hashAt < 0 ? keys.length : hashAt,
+    };
+    if (keyOrders.size < MAX_KEY_ORDERS) keyOrders.set(id, order);
   }
-  if (!placed) parts.push(hashMember);
-  return "{" + parts.join(",") + "}";
+  return order;
+}
+
+/** One pass over the members: the text before and after where `hash` sorts. */
+function canonicalParts(obj: Record<string, unknown>): CanonicalParts {
+  const { keys, prefixes, hashAt } = keyOrder(obj);
+  let head = "";
+  let tail = "";
+  for (let i = 0; i < keys.length; i++) {
+    const value = obj[keys[i]!];
+    // Most members are strings: skip canonicalize's per-call cycle-tracking set for them.
+    const member =
+      prefixes[i]! + (typeof value === "string" ? JSON.stringify(value) : canonicalize(value));
+    if (i < hashAt) head += (i === 0 ? "" : ",") + member;
+    else tail += (i === hashAt ? "" : ",") + member;
+  }
+  const sep = head !== "" && tail !== "" ? "," : "";
+  return {
+    hashed: "{" + head + sep + tail + "}",
+    line: (hash) =>
+      "{" +
+      head +
+      (head === "" ? "" : ",") +
+      '"hash":' +
+      JSON.stringify(hash) +
+      (tail === "" ? "" : ",") +
+      tail +
+      "}",
+  };
 }

@@ -22,6 +22,8 @@ function event(r: AuditRecord): string {
       return join("deny", text(r.code));
     case "outcome":
       return join("outcome", text(r.status), `${text(r.durationMs)}ms`);
+    case "lease":
+      return join("lease", text(r.action));
     default:
       return text(r.type);
   }
@@ -44,6 +46,8 @@ function detail(r: AuditRecord): string {
       return join("config", text(r.configHash).slice(0, 16));
     case "recovery":
       return join("cut", text(r.truncatedBytes), "bytes from", text(r.file));
+    case "lease":
+      return join(text(r.leaseId), "backend", text(r.backend), "request", text(r.requestId));
     default:
       return "";
   }

@@ -87,6 +87,8 @@ export interface ReleaseInput {
   method: string;
   host: string;
   path: string;
+  /** Set on the built-in probe's records (doctor --probe); hidden by default in tail and dashboard. */
+  probe?: true;
 }
 
 /** What happened after a release. */
@@ -102,6 +104,10 @@ export interface OutcomeInput {
   durationMs: number;
   /** `ERR_*` code if the request failed after the release. */
   error?: string;
+  /** Copied from the release: the built-in probe's request. */
+  probe?: true;
+  /** Why the proxy ended the stream or session itself (proxy/access-watch.ts). */
+  reason?: string;
 }
 
 /** A refused request, with whatever was known when it was refused. */
@@ -119,11 +125,31 @@ export interface DenyInput {
   /** Whether the replay id was claimed before the refusal (it then stays used until `exp + 300 s`). */
   replayClaimed?: boolean;
   exp?: number;
+  /** The built-in probe agent was refused (e.g. its replay check). */
+  probe?: true;
+}
+
+/** A dynamic secret's lease could not be revoked, even on the retry (proxy/releases.ts). */
+export interface LeaseInput {
+  type: "lease";
+  action: "revoke_failed";
+  leaseId: string;
+  backend: string;
+  requestId: string;
+  code: string;
+  reason: string;
 }
 
 /** Every record type the product writes. */
 export type KnownAuditInput =
-  StartInput | StopInput | ConfigInput | RecoveryInput | ReleaseInput | OutcomeInput | DenyInput;
+  | StartInput
+  | StopInput
+  | ConfigInput
+  | RecoveryInput
+  | ReleaseInput
+  | OutcomeInput
+  | DenyInput
+  | LeaseInput;
 
 /** What `append` accepts: a known record, or any plain-JSON object with a `type`. */
 export type AuditInput = KnownAuditInput | { type: string; [field: string]: unknown };

@@ -18,9 +18,16 @@ export interface Segment {
   size: number;
 }
 
+/**
+ * Segments are opened with O_DSYNC where the platform has it: each write returns only once its
+ * data (and the file size) is on disk, as write + fdatasync would, but as one thread-pool job and
+ * one syscall instead of two. Elsewhere writeDurably adds the fdatasync.
+ */
+const DSYNC: number = constants.O_DSYNC ?? 0;
+
 /** Opens an existing log file for appending and repair. */
 export async function openSegment(file: AuditFile): Promise<Segment> {
-  const fh = await open(file.path, "r+");
+  const fh = await open(file.path, constants.O_RDWR | DSYNC);
   try {
     return { name: file.name, path: file.path, fh, size: (await fh.stat()).size };
   } catch (err) {
@@ -33,7 +40,7 @@ export async function openSegment(file: AuditFile): Promise<Segment> {
 export async function createSegment(dir: string, firstSeq: number): Promise<Segment> {
   const name = auditFileName(firstSeq);
   const path = join(dir, name);
-  const fh = await open(path, constants.O_RDWR | constants.O_CREAT, 0o600);
+  const fh = await open(path, constants.O_RDWR | constants.O_CREAT | DSYNC, 0o600);
   try {
     if ((await fh.stat()).size !== 0) throw new Error("next audit file already has content");
     await fsyncDir(dir);
@@ -63,14 +70,14 @@ export function assertSegmentWritable(seg: Segment): void {
   }
 }
 
-/** Writes `data` at the durable end of the segment and fdatasyncs it; does not advance `size`. */
+/** Writes `data` at the durable end of the segment, durably; does not advance `size`. */
 export async function writeDurably(seg: Segment, data: Buffer): Promise<void> {
   let done = 0;
   while (done < data.length) {
     const { bytesWritten } = await seg.fh.write(data, done, data.length - done, seg.size + done);
     done += bytesWritten;
   }
-  await seg.fh.datasync();
+  if (DSYNC === 0) await seg.fh.datasync();
 }
 
 /** Cuts the file back to `size` and makes the cut durable. */

@@ -25,10 +25,19 @@ interface Cursor {
   offset: number;
 }
 
-/** The last `n` records of the log, oldest first. */
-export async function readTail(dir: string, n: number): Promise<AuditRecord[]> {
+/** The last `n` records of the log that `keep` accepts (default all), oldest first. */
+export async function readTail(
+  dir: string,
+  n: number,
+  keep: (r: AuditRecord) => boolean = () => true,
+): Promise<AuditRecord[]> {
   try {
-    return await lastRecords(dir, n);
+    // Widen the window until n records pass the filter or the whole log has been read.
+    for (let want = n; ; want *= 4) {
+      const all = await lastRecords(dir, want);
+      const kept = all.filter(keep);
+      if (kept.length >= n || all.length < want) return kept.slice(-n);
+    }
   } catch (err) {
     throw unreadable(err);
   }

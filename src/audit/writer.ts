@@ -1,7 +1,7 @@
 /**
  * The one audit writer (spec §8). Appends are group-committed: whatever queues up while a batch is
- * being written goes out as the next batch, with one write and one fdatasync, so durability costs
- * one disk flush per batch rather than per record. seq/prev/hash are assigned when a batch is
+ * being written goes out as the next batch, with one durable write (O_DSYNC, see segment.ts), so
+ * durability costs one disk flush per batch rather than per record. seq/prev/hash are assigned when a batch is
  * sealed, so a failed batch leaves the chain head untouched (fail closed: every append in it rejects).
  */
 import { mkdir } from "node:fs/promises";
@@ -25,13 +25,13 @@ export interface AuditWriterOptions {
   now?: () => Date;
   /** Start a new file, between batches, once the current one is at least this big (64 MiB). */
   maxFileBytes?: number;
-  /** Told how long each batch took to make durable (write + fdatasync, ms) and its size. */
-  onDurableWrite?: (ms: number, records: number) => void;
+  /** Told how long each batch took to make durable (the synchronous write, ms), its size and records. */
+  onDurableWrite?: (ms: number, count: number, records: readonly AuditRecord[]) => void;
 }
 
 /** Counters for tests and metrics. */
 export interface AuditWriterStats {
-  /** Batches made durable (one write + one fdatasync each). */
+  /** Batches made durable (one durable write each). */
   batches: number;
   records: number;
   failedBatches: number;
@@ -52,7 +52,7 @@ export const LAZY_FLUSH_MS = 5;
 /** The single writer of an audit directory. */
 export interface AuditWriter {
   /**
-   * Appends a record and resolves with it once it is fdatasync'd. Rejects with SigilError
+   * Appends a record and resolves with it once it is durable on disk. Rejects with SigilError
    * `ERR_AUDIT_UNAVAILABLE` when it could not be made durable (the caller must then refuse).
    */
   append(input: AuditInput, opts?: AppendOptions): Promise<AuditRecord>;
@@ -96,7 +96,7 @@ class GroupCommitWriter implements AuditWriter {
   readonly #dir: string;
   readonly #now: () => Date;
   readonly #maxFileBytes: number;
-  readonly #onDurableWrite: (ms: number, records: number) => void;
+  readonly #onDurableWrite: NonNullable<AuditWriterOptions["onDurableWrite"]>;
   #segment: segments.Segment | null;
   #head: ChainHead | null;
   #queue: Pending[] = [];
@@ -181,7 +181,7 @@ class GroupCommitWriter implements AuditWriter {
       await segments.writeDurably(segment, data);
       const ms = performance.now() - started;
       try {
-        this.#onDurableWrite(ms, records.length);
+        this.#onDurableWrite(ms, records.length, records);
       } catch {
         // Observation only: a durable batch must never be failed (and cut back) by an observer.
       }

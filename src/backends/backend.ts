@@ -3,6 +3,7 @@
  * request, never cached. A released credential is a set of named fields held in Buffers that the
  * pipeline zeroes when the request completes, whatever its outcome.
  */
+import { SigilError } from "../errors.js";
 
 /** A credential released for exactly one request. */
 export interface Credential {
@@ -19,6 +20,12 @@ export interface FetchContext {
   readonly signal: AbortSignal;
   /** The route's inline session policy (JSON text) to down-scope this release (aws-sts). */
   readonly sessionPolicy?: string;
+  /**
+   * Takes over work that may still yield a credential after `signal` aborted (a dynamic secret
+   * issued after the caller gave up): the caller releases it and reports a failed revocation.
+   * Without it the backend releases such a credential itself.
+   */
+  readonly adopt?: (late: Promise<Credential>) => void;
 }
 
 export interface Backend {
@@ -47,6 +54,19 @@ export const BACKEND_KINDS = [
 ] as const;
 
 export type BackendKind = (typeof BACKEND_KINDS)[number];
+
+/**
+ * A fetch that failed after the backend had already issued a lease (the reply could not be used):
+ * the caller must still release `unused`, which revokes the lease, and account for a failure.
+ */
+export class UnusedLeaseError extends SigilError {
+  constructor(
+    cause: SigilError,
+    readonly unused: Credential,
+  ) {
+    super(cause.code, cause.reason);
+  }
+}
 
 /** Builds a Credential whose `release` zeroes every field buffer once. */
 export function createCredential(

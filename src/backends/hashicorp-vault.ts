@@ -4,7 +4,7 @@
  * login (token, AppRole, JWT or Kubernetes). Pieces live in ./hashicorp/.
  */
 import { raceAbort, releaseLate } from "./abort.js";
-import type { Backend, Credential } from "./backend.js";
+import { UnusedLeaseError, type Backend, type Credential, type FetchContext } from "./backend.js";
 import type { BackendDeps } from "./deps.js";
 import { createVaultClient } from "./hashicorp/client.js";
 import { abortError, createVaultHttp } from "./hashicorp/http.js";
@@ -51,8 +51,22 @@ export function createHashicorpVaultBackend(
       // secret Vault issues after the caller gave up is still seen — and revoked — below.
       const cap = AbortSignal.timeout(settings.timeoutMs);
       const work = readVaultSecret(settings, client, ref, cap, deps.logger);
-      return raceAbort(work, ctx.signal, (reason) => abortError(settings, reason), releaseLate);
+      return raceAbort(work, ctx.signal, (reason) => {
+        abandonLate(work, ctx);
+        return abortError(settings, reason);
+      });
     },
     close: async () => http.close(),
   };
+}
+
+/**
+ * Who releases what a fetch yields after the caller gave up: the caller's release tracker when it
+ * adopts late work (it also audits a failed revocation), else this backend.
+ */
+function abandonLate(work: Promise<Credential>, ctx: FetchContext): void {
+  if (ctx.adopt) return ctx.adopt(work);
+  work.then(releaseLate, (err: unknown) => {
+    if (err instanceof UnusedLeaseError) releaseLate(err.unused);
+  });
 }

@@ -5,6 +5,7 @@
 import { backendTimeoutMs } from "./options.js";
 import type { BackendEntry } from "../config/schema.js";
 import { SigilError } from "../errors.js";
+import type { Backend } from "./backend.js";
 import { isBackendKind, openBackend, type BackendDeps } from "./index.js";
 
 /** What a test fetch saw: timing, field names and sizes, never values. */
@@ -24,10 +25,17 @@ export async function testFetch(
     throw new SigilError("ERR_CONFIG_INVALID", `unknown kind ${entry.kind}`);
   }
   const backend = await openBackend(entry.name, entry.kind, entry.options, deps);
+  return describeFetch(backend, secretRef, backendTimeoutMs(entry.options));
+}
+
+/** One fetch through an existing backend (the running proxy's own), described and released. */
+export async function describeFetch(
+  backend: Backend,
+  secretRef: string,
+  timeoutMs: number,
+): Promise<TestFetchResult> {
   const started = performance.now();
-  const cred = await backend.fetch(secretRef, {
-    signal: AbortSignal.timeout(backendTimeoutMs(entry.options)),
-  });
+  const cred = await backend.fetch(secretRef, { signal: AbortSignal.timeout(timeoutMs) });
   const durationMs = Math.round(performance.now() - started);
   const fields = [...cred.fields].map(([name, buf]) => ({ name, bytes: buf.length }));
   const leaseId = cred.leaseId;

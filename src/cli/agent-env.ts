@@ -4,15 +4,18 @@
  * Runtimes that replace their trust store (Python requests, curl, OpenSSL) get a bundle of the
  * system roots plus the Vault CA, so their other TLS keeps working.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { X509Certificate } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { rootCertificates } from "node:tls";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeFileAtomic } from "../config/atomic-write.js";
 import type { HomePaths } from "../config/home.js";
 import { readConfigFile } from "../config/store.js";
 import { DEFAULT_LISTEN } from "../config/compile.js";
 import { splitListen } from "../config/listen.js";
+import { looseFileWarning } from "../config/file-mode.js";
 import { SigilError } from "../errors.js";
 
 const SYSTEM_BUNDLES = [
@@ -41,7 +44,14 @@ function configuredListen(home: HomePaths): string | undefined {
   }
 }
 
-export function readAgentToken(file: string | undefined, env: NodeJS.ProcessEnv): string {
+/** The agent's token from `file` (warning through `warn` when others can read it) or the env. */
+export function readAgentToken(
+  file: string | undefined,
+  env: NodeJS.ProcessEnv,
+  warn: (line: string) => void,
+): string {
+  const loose = file !== undefined ? looseFileWarning(file, "agent token file") : undefined;
+  if (loose) warn(`warning: ${loose}`);
   const token = file !== undefined ? readTokenFile(file) : env["SIGIL_VAULT_AGENT_TOKEN"];
   if (token === undefined || token === "") {
     throw new SigilError(
@@ -63,18 +73,52 @@ function readTokenFile(file: string): string {
   }
 }
 
-/** Writes `<home>/ca/bundle.pem` (system roots + Vault CA) and returns its path. */
-export function writeTrustBundle(home: HomePaths): string {
-  if (!existsSync(home.caCert)) {
-    throw new SigilError(
-      "ERR_CONFIG_INVALID",
-      `no Vault CA at ${home.caCert}; run "sigil-vault init" first`,
-    );
+/** The Vault CA an agent trusts, and where its bundle (system roots + that CA) is written. */
+export interface AgentCa {
+  file: string;
+  bundleDir: string;
+}
+
+/**
+ * `--ca FILE`, else $SIGIL_VAULT_CA, else the home's CA. An agent running as another OS user has
+ * no home of its own: it gets the CA file, and its bundle goes to a fresh private temp directory.
+ */
+export function findAgentCa(
+  flag: string | undefined,
+  home: HomePaths,
+  env: NodeJS.ProcessEnv,
+): AgentCa {
+  const given = flag ?? (env["SIGIL_VAULT_CA"] || undefined);
+  if (given === undefined) {
+    if (!existsSync(home.caCert)) {
+      throw new SigilError(
+        "ERR_CONFIG_INVALID",
+        `no Vault CA at ${home.caCert}; give --ca FILE (or $SIGIL_VAULT_CA), or run "sigil-vault init" on this home`,
+      );
+    }
+    return { file: home.caCert, bundleDir: home.caDir };
   }
+  const file = resolve(given);
+  let pem: string;
+  try {
+    pem = readFileSync(file, "utf8");
+  } catch {
+    throw new SigilError("ERR_IO", `cannot read the Vault CA ${file}`);
+  }
+  try {
+    new X509Certificate(pem);
+  } catch {
+    throw new SigilError("ERR_CONFIG_INVALID", `the Vault CA ${file} is not a PEM certificate`);
+  }
+  return { file, bundleDir: mkdtempSync(join(tmpdir(), "sigil-vault-ca-")) };
+}
+
+/** Writes `bundle.pem` (system roots + Vault CA) in the CA's bundle directory; returns its path. */
+export function writeTrustBundle(ca: AgentCa): string {
   const system = SYSTEM_BUNDLES.find((p) => existsSync(p));
   const roots = system ? readFileSync(system, "utf8") : rootCertificates.join("\n");
-  const bundle = join(home.caDir, "bundle.pem");
-  writeFileAtomic(bundle, `${roots.trimEnd()}\n${readFileSync(home.caCert, "utf8")}`, 0o644);
+  const bundle = join(ca.bundleDir, "bundle.pem");
+  writeFileAtomic(bundle, `${roots.trimEnd()}\n${readFileSync(ca.file, "utf8")}`, 0o644);
   return bundle;
 }
 
@@ -89,12 +133,12 @@ export function nodeOptionsWithPreload(existing: string | undefined): string {
 }
 
 export function agentEnvironment(
-  home: HomePaths,
+  ca: AgentCa,
   proxy: string,
   token: string,
   inherited: NodeJS.ProcessEnv = {},
 ): Record<string, string> {
-  const bundle = writeTrustBundle(home);
+  const bundle = writeTrustBundle(ca);
   const url = `http://agent:${token}@${proxy}`;
   const noProxy = "localhost,127.0.0.1,::1";
   return {
@@ -104,12 +148,13 @@ export function agentEnvironment(
     http_proxy: url,
     NO_PROXY: noProxy,
     no_proxy: noProxy,
-    NODE_EXTRA_CA_CERTS: home.caCert,
+    NODE_EXTRA_CA_CERTS: ca.file,
+    SIGIL_VAULT_CA: ca.file,
     NODE_OPTIONS: nodeOptionsWithPreload(inherited["NODE_OPTIONS"]),
     SSL_CERT_FILE: bundle,
     REQUESTS_CA_BUNDLE: bundle,
     CURL_CA_BUNDLE: bundle,
     GIT_SSL_CAINFO: bundle,
-    DENO_CERT: home.caCert,
+    DENO_CERT: ca.file,
   };
 }

@@ -1,6 +1,8 @@
 /** `sigil-vault audit tail|verify` — reading the hash-chained audit log (spec §8). */
 import { formatRecordRow, TAIL_HEADER } from "../audit/format.js";
+import type { AuditRecord } from "../audit/record.js";
 import { followAudit, readTail } from "../audit/tail.js";
+import { isProbeRecord } from "../probe/mark.js";
 import { verifyAuditDir, verifyAuditFile, type VerifyProgress } from "../audit/verify.js";
 import { SigilError } from "../errors.js";
 import type { Command } from "./command.js";
@@ -9,20 +11,28 @@ import { str } from "./command.js";
 const tail: Command = {
   path: ["audit", "tail"],
   summary: "show recent audit records",
-  help: `Usage: sigil-vault audit tail [-n N] [--follow] [--json]
+  help: `Usage: sigil-vault audit tail [-n N] [--follow] [--include-probe] [--json]
 
 Shows the last N records (default 20) as a table, or as raw JSON lines with --json.
 --follow keeps printing records as they are appended, until Ctrl-C.
+Records of the built-in probe (doctor --probe; "probe": true) are left out unless
+--include-probe is given; audit verify always checks them, they are part of the chain.
 
 Example:
   sigil-vault audit tail -n 50 --follow`,
-  options: { n: { type: "string", short: "n" }, follow: { type: "boolean" } },
+  options: {
+    n: { type: "string", short: "n" },
+    follow: { type: "boolean" },
+    "include-probe": { type: "boolean" },
+  },
   async run(ctx, values) {
     const nText = str(values, "n") ?? "20";
     if (!/^\d{1,7}$/.test(nText)) throw new SigilError("ERR_USAGE", "-n expects a number");
-    const print = (r: Parameters<typeof formatRecordRow>[0]) =>
-      ctx.out(ctx.json ? JSON.stringify(r) : formatRecordRow(r));
-    const records = await readTail(ctx.home.auditDir, Number(nText));
+    const keep = (r: AuditRecord) => values["include-probe"] === true || !isProbeRecord(r);
+    const print = (r: AuditRecord) => {
+      if (keep(r)) ctx.out(ctx.json ? JSON.stringify(r) : formatRecordRow(r));
+    };
+    const records = await readTail(ctx.home.auditDir, Number(nText), keep);
     if (!ctx.json) ctx.out(TAIL_HEADER);
     records.forEach(print);
     if (values["follow"] === true) {

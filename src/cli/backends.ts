@@ -4,6 +4,7 @@ import { isBackendKind } from "../backends/index.js";
 import { parseResolveMap } from "../config/resolve.js";
 import { validateBackendOptions } from "../backends/options.js";
 import { testFetch } from "../backends/test-fetch.js";
+import { looseBackendFiles } from "../backends/file-modes.js";
 import { SigilError } from "../errors.js";
 import type { Command } from "./command.js";
 import { str } from "./command.js";
@@ -119,6 +120,7 @@ Example:
     const cfg = readConfig(ctx);
     const entry = cfg.backends.find((b) => b.name === name);
     if (!entry) throw new SigilError("ERR_NOT_FOUND", `no backend named ${name}`);
+    for (const w of looseBackendFiles(entry)) ctx.err(`warning: ${w}`);
     const result = await testFetch(entry, str(values, "secret") ?? "", {
       env: ctx.env,
       resolve: parseResolveMap(cfg.proxy.resolve ?? {}),

@@ -2,50 +2,50 @@
  * `sigil-vault dev signer|attest|keygen` (spec §12): a local stand-in for Sigil Sign, for demos
  * and tests. Never use a dev key in production.
  */
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
-import { once } from "node:events";
+import { bindServer } from "../bind-server.js";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { loadDevKey, loadOrCreateDevKey, devKeyInfo } from "../dev/keys.js";
 import { createDevSigner } from "../dev/signer.js";
 import { makeDevAttestation } from "../dev/attest.js";
-import { SigilError } from "../errors.js";
 import type { Command } from "./command.js";
 import { str } from "./command.js";
 import { toJson } from "./output.js";
 import { required } from "./require.js";
 import { splitListen } from "../config/listen.js";
+import { SigilError } from "../errors.js";
 
 const signer: Command = {
   path: ["dev", "signer"],
   summary: "run a local Sigil Sign stand-in (JWKS + /v1/authorize)",
-  help: `Usage: sigil-vault dev signer [--listen 127.0.0.1:10256] [--key FILE] [--json]
+  help: `Usage: sigil-vault dev signer [--listen 127.0.0.1:10256] [--key FILE] [--api-key-file FILE] [--json]
 
-Serves GET /.well-known/jwks.json and POST /v1/authorize (Sigil Sign's request shape) signing
-intent attestations with FILE (default <home>/dev-signer.jwk, created 0600 if missing).
+Serves GET /.well-known/jwks.json, GET /healthz and POST /v1/authorize (Sigil Sign's API: Bearer
+API key, closed request schema, ALLOWED or DENIED with a SIGIL_* code) signing intent
+attestations with FILE (default <home>/dev-signer.jwk, created 0600 if missing). It accepts any
+sk_sigil_test_… API key, or only the key in --api-key-file.
 Prints the kid, fingerprint and the "trust add" command to pin it.
 
 Example:
   sigil-vault dev signer &
   sigil-vault trust add --kid <kid> --fingerprint <fingerprint>`,
-  options: { listen: { type: "string" }, key: { type: "string" } },
+  options: {
+    listen: { type: "string" },
+    key: { type: "string" },
+    "api-key-file": { type: "string" },
+  },
   async run(ctx, values) {
+    const apiKeyFile = str(values, "api-key-file");
+    const apiKey = apiKeyFile !== undefined ? readApiKey(apiKeyFile) : undefined;
     const key = await loadOrCreateDevKey(
       str(values, "key") ?? join(ctx.home.root, "dev-signer.jwk"),
     );
     const info = devKeyInfo(key);
     const [host, port] = splitListen(str(values, "listen") ?? "127.0.0.1:10256");
-    const server = createServer(createDevSigner({ key }));
-    server.listen(port, host);
-    await Promise.race([
-      once(server, "listening"),
-      once(server, "error").then(([e]) => {
-        throw new SigilError(
-          "ERR_IO",
-          `cannot listen on ${host}:${port}: ${(e as NodeJS.ErrnoException).code}`,
-        );
-      }),
-    ]);
+    const server = createServer(createDevSigner({ key, ...(apiKey ? { apiKey } : {}) }));
+    await bindServer(server, host, port, "the dev signer");
     const addr = server.address() as AddressInfo;
     const jwksUrl = `http://${addr.address}:${addr.port}/.well-known/jwks.json`;
     if (ctx.json)
@@ -71,6 +71,19 @@ Example:
     return 0;
   },
 };
+
+function readApiKey(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8").trim();
+  } catch {
+    throw new SigilError("ERR_USAGE", `cannot read API key file ${file}`);
+  }
+  if (!/^sk_sigil_[A-Za-z0-9_-]+$/.test(text)) {
+    throw new SigilError("ERR_USAGE", "the API key file does not hold an sk_sigil_ key");
+  }
+  return text;
+}
 
 const attest: Command = {
   path: ["dev", "attest"],

@@ -5,11 +5,13 @@
 import { splitListen } from "../config/listen.js";
 import { checkAudit } from "../doctor/audit-check.js";
 import { checkCa } from "../doctor/ca-check.js";
-import { formatResult, type CheckResult } from "../doctor/check.js";
-import { checkAnchor, checkBackend, checkConfig } from "../doctor/config-checks.js";
+import { formatResult, guard, type CheckResult } from "../doctor/check.js";
+import { checkRouteBackends } from "../doctor/backend-checks.js";
+import { checkAnchor, checkConfig } from "../doctor/config-checks.js";
 import { checkHomePermissions } from "../doctor/home-check.js";
 import { runProbe } from "../doctor/probe-check.js";
 import { checkProxyReachable, type ProxyAddress } from "../doctor/proxy-check.js";
+import { checkReplayStore } from "../doctor/replay-check.js";
 import { findProxy } from "./agent-env.js";
 import type { CliContext, Command } from "./command.js";
 import { str } from "./command.js";
@@ -24,7 +26,10 @@ Checks, one line each ("ok", "warn" or "FAIL ... — fix: ..."):
   ca          the MITM CA loads, its key matches, and it is not expired (warn under 30 days)
   config      config.json parses and compiles as the proxy would load it
   anchor KID  the key source answers and the key still matches the pinned fingerprint
-  backend N   one real fetch, as "backends test" does (with the first route's --secret)
+  backend N   can backend N serve each route's secret? Asked of the running proxy (its own
+              environment) over its control socket; from doctor's environment only when no
+              proxy runs, and then the line says so. One fetch per backend + secret, no values
+  replay store  a redis:// store answers and its clock is within 60 s of this host's
   audit       the whole hash chain verifies; prints the record count and the head hash
   proxy       something listens on the proxy address (a warning without --probe)
 --probe also sends one attested request through the running proxy to its built-in echo upstream
@@ -60,7 +65,10 @@ async function runChecks(
   if (file) {
     const remote = await Promise.all([
       ...file.anchors.map((a) => checkAnchor(a)),
-      ...file.backends.map((b) => checkBackend(b, file, ctx.env)),
+      checkRouteBackends(ctx.home, file, ctx.env),
+      guard("replay store", "check proxy.replay_store and Redis", 5000, () =>
+        checkReplayStore(file, ctx.env, Date.now),
+      ),
     ]);
     out.push(...remote.flat());
   }

@@ -1,10 +1,12 @@
-/** `sigil-vault routes add|list|remove` — which agent may reach which host/path with which credential. */
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+/**
+ * `sigil-vault routes add|update|list|remove` — which agent may reach which host/path with which
+ * credential. Flags shared by add and update live in route-flags.ts; agent look-up and the
+ * backend's secret rule in route-refs.ts.
+ */
 import { generateId } from "../agents.js";
-import type { RouteEntry } from "../config/schema.js";
+import type { ConfigFile, RouteEntry } from "../config/schema.js";
 import { SigilError } from "../errors.js";
-import { compileInjector, DEFAULT_INJECT } from "../inject/index.js";
+import { DEFAULT_INJECT } from "../inject/index.js";
 import { parseHostPattern } from "../routing/host.js";
 import { parsePathPattern } from "../routing/path.js";
 import type { Command } from "./command.js";
@@ -12,105 +14,119 @@ import { str } from "./command.js";
 import { changeConfig, readConfig } from "./config-io.js";
 import { formatTable, toJson } from "./output.js";
 import { required } from "./require.js";
-
-const BINDINGS = ["off", "optional", "required"] as const;
+import { parseRouteFlags, ROUTE_FLAG_OPTIONS } from "./route-flags.js";
+import { AGENT_OPTIONS, checkHostFlag, checkRouteSecret, findAgent } from "./route-refs.js";
 
 const add: Command = {
   path: ["routes", "add"],
   summary: "allow an agent to reach a host/path with a credential from a backend",
-  help: `Usage: sigil-vault routes add --agent-id ID --host HOST --path PATH --backend NAME
+  help: `Usage: sigil-vault routes add --agent NAME_OR_ID --host HOST --path PATH --backend NAME
          [--secret REF] [--inject SPEC] [--methods GET,POST] [--binding off|optional|required]
-         [--upstream-ca FILE] [--session-policy FILE] [--allow-plaintext] [--json]
+         [--upstream-ca FILE] [--session-policy FILE] [--allow-plaintext]
+         [--aws-operations OP,OP] [--keep-header NAME]... [--json]
 
+--agent: the agent's name or id (--agent-id ID still works).
 HOST: exact (api.openai.com, api.internal:8443) or a leading wildcard (*.example.com, never the apex).
 PATH: /v1/* matches /v1 and below (not /v10); a * segment matches one segment; otherwise exact.
+--secret: what to fetch; required by every backend kind except aws-sts (which takes none) and an
+      env backend with option var.
 SPEC: header:NAME=TEMPLATE (default "${DEFAULT_INJECT}"), basic, query:NAME,
       aws-sigv4[:service[:region]] (re-sign with released AWS keys), mtls (client certificate).
 --binding: check X-Sigil-Intent against the live request (default optional: checked when sent).
 --upstream-ca: an extra CA (PEM) trusted for this upstream, on top of the system roots.
 --session-policy: a JSON IAM policy that down-scopes each aws-sts release for this route.
+--aws-operations: with aws-sigv4, only these AWS operations are signed (e.g. GetSecretValue,
+      secretsmanager.DescribeSecret, GetObject, AssumeRole); others get 403 ERR_NO_ROUTE.
+--methods: also bounds X-HTTP-Method-Override / X-HTTP-Method / X-Method-Override values.
+--keep-header: forward this agent-sent header although Vault normally strips it (Authorization,
+      x-api-key, api-key, x-goog-api-key are removed before injecting); repeatable.
 
 Example:
-  sigil-vault routes add --agent-id agt_123 --host api.openai.com --path "/v1/*" \\
+  sigil-vault routes add --agent agent-prod-1 --host api.openai.com --path "/v1/*" \\
       --backend hashi-prod --secret "secret/data/openai#api_key"`,
   options: {
-    "agent-id": { type: "string" },
+    ...AGENT_OPTIONS,
     host: { type: "string" },
     path: { type: "string" },
     backend: { type: "string" },
-    secret: { type: "string" },
-    inject: { type: "string" },
-    methods: { type: "string" },
-    binding: { type: "string" },
-    "upstream-ca": { type: "string" },
-    "session-policy": { type: "string" },
-    "allow-plaintext": { type: "boolean" },
+    ...ROUTE_FLAG_OPTIONS,
   },
   async run(ctx, values) {
-    const agentId = required(values, "agent-id");
+    if (str(values, "agent") === undefined && str(values, "agent-id") === undefined)
+      throw new SigilError("ERR_USAGE", "--agent is required (a name or an id)");
     const host = required(values, "host");
+    checkHostFlag(host);
     const path = required(values, "path");
     const backend = required(values, "backend");
     parseHostPattern(host);
     parsePathPattern(path);
-    const inject = str(values, "inject") ?? DEFAULT_INJECT;
-    compileInjector(inject);
-    const binding = str(values, "binding") ?? "optional";
-    if (!(BINDINGS as readonly string[]).includes(binding)) {
-      throw new SigilError("ERR_USAGE", "--binding must be off, optional or required");
-    }
-    const methods = parseMethods(str(values, "methods"));
-    const caFlag = str(values, "upstream-ca");
-    const upstreamCa = caFlag === undefined ? undefined : resolve(caFlag);
-    if (upstreamCa !== undefined && !existsSync(upstreamCa)) {
-      throw new SigilError("ERR_USAGE", `--upstream-ca ${upstreamCa} does not exist`);
-    }
-    const policyFlag = str(values, "session-policy");
-    const sessionPolicy = policyFlag === undefined ? undefined : resolve(policyFlag);
-    if (sessionPolicy !== undefined && !existsSync(sessionPolicy)) {
-      throw new SigilError("ERR_USAGE", `--session-policy ${sessionPolicy} does not exist`);
-    }
-    const route: RouteEntry = {
-      id: generateId("rt"),
-      agent_id: agentId,
-      host,
-      path,
-      backend,
-      inject,
-      binding: binding as RouteEntry["binding"],
-      ...(str(values, "secret") !== undefined ? { secret: str(values, "secret") } : {}),
-      ...(methods ? { methods } : {}),
-      ...(upstreamCa ? { upstream_ca: upstreamCa } : {}),
-      ...(sessionPolicy ? { session_policy: sessionPolicy } : {}),
-      ...(values["allow-plaintext"] === true ? { allow_plaintext: true } : {}),
-    };
-    await changeConfig(ctx, (cfg) => {
-      if (!cfg.agents.some((a) => a.id === agentId)) {
-        throw new SigilError("ERR_NOT_FOUND", `no agent with id ${agentId}`);
-      }
-      if (!cfg.backends.some((b) => b.name === backend)) {
-        throw new SigilError("ERR_NOT_FOUND", `no backend named ${backend}`);
-      }
-      cfg.routes.push(route);
+    const flags = parseRouteFlags(values);
+    const route = await changeConfig(ctx, (cfg) => {
+      const agent = findAgent(cfg, values)!;
+      const r: RouteEntry = {
+        id: generateId("rt"),
+        agent_id: agent.id,
+        host,
+        path,
+        backend,
+        inject: DEFAULT_INJECT,
+        binding: "optional",
+        ...withoutUndefined(flags),
+      };
+      checkRouteSecret(cfg, r);
+      cfg.routes.push(r);
+      return r;
     });
     ctx.out(ctx.json ? toJson(routeView(route)) : `Route ${route.id} added`);
     return 0;
   },
 };
 
-function parseMethods(text: string | undefined): string[] | undefined {
-  if (text === undefined) return undefined;
-  const methods = text.split(",").map((m) => m.trim().toUpperCase());
-  if (methods.some((m) => !/^[A-Z]{1,16}$/.test(m))) {
-    throw new SigilError("ERR_USAGE", "--methods expects a comma-separated list like GET,POST");
-  }
-  return [...new Set(methods)];
+const update: Command = {
+  path: ["routes", "update"],
+  summary: "change a route's methods, binding, upstream CA, injection or secret in place",
+  help: `Usage: sigil-vault routes update --id ID [--secret REF] [--inject SPEC] [--methods GET,POST|*]
+         [--binding off|optional|required] [--upstream-ca FILE] [--session-policy FILE]
+         [--allow-plaintext] [--aws-operations OP,OP] [--keep-header NAME]... [--json]
+
+Only the flags given change; each is checked as routes add checks it, and the whole config is
+validated before it is written (atomically). --methods '*' allows every method again. Host, path,
+agent and backend are the route's identity: remove it and add a new one to change them.
+A running proxy uses the changed route within 1 s.
+
+Example:
+  sigil-vault routes update --id rt_3kTq9v0aXw --methods GET,POST --binding required`,
+  options: { id: { type: "string" }, ...ROUTE_FLAG_OPTIONS },
+  async run(ctx, values) {
+    const id = required(values, "id");
+    const flags = parseRouteFlags(values);
+    if (Object.keys(flags).length === 0)
+      throw new SigilError("ERR_USAGE", "nothing to change: give at least one route flag");
+    const route = await changeConfig(ctx, (cfg) => {
+      const i = cfg.routes.findIndex((r) => r.id === id);
+      const old = cfg.routes[i];
+      if (!old) throw new SigilError("ERR_NOT_FOUND", `no route with id ${id}`);
+      const next = withoutUndefined({ ...old, ...flags }) as RouteEntry;
+      checkRouteSecret(cfg, next);
+      cfg.routes[i] = next;
+      return next;
+    });
+    ctx.out(ctx.json ? toJson(routeView(route)) : `Route ${route.id} updated`);
+    return 0;
+  },
+};
+
+/** Drops keys whose value is undefined (a flag that cleared an optional field). */
+function withoutUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
-function routeView(r: RouteEntry) {
+function routeView(r: RouteEntry, cfg?: ConfigFile) {
+  const agent = cfg?.agents.find((a) => a.id === r.agent_id);
   return {
     id: r.id,
     agentId: r.agent_id,
+    ...(cfg ? { agentName: agent?.name ?? null } : {}),
     host: r.host,
     path: r.path,
     methods: r.methods ?? null,
@@ -120,6 +136,8 @@ function routeView(r: RouteEntry) {
     binding: r.binding,
     upstreamCa: r.upstream_ca ?? null,
     allowPlaintext: r.allow_plaintext ?? false,
+    awsOperations: r.aws_operations ?? null,
+    ...(r.keep_headers ? { keepHeaders: r.keep_headers } : {}),
   };
 }
 
@@ -128,28 +146,31 @@ const listCmd: Command = {
   summary: "list routes",
   help: `Usage: sigil-vault routes list [--json]
 
-Lists each route's id, agent, host, path, methods, backend and injection.
+Lists each route's id, agent (name), host, path, methods, backend, secret reference, injection
+and binding.
 
 Example:
   sigil-vault routes list --json`,
   options: {},
   async run(ctx) {
-    const routes = readConfig(ctx).routes.map(routeView);
+    const cfg = readConfig(ctx);
+    const routes = cfg.routes.map((r) => routeView(r, cfg));
     if (ctx.json) ctx.out(toJson(routes));
     else {
       const rows = routes.map((r) => [
         r.id,
-        r.agentId,
+        r.agentName ?? r.agentId,
         r.host,
         r.path,
         r.methods?.join(",") ?? "*",
         r.backend,
-        r.binding,
+        r.secret ?? "-",
         r.inject,
+        r.binding,
       ]);
       ctx.out(
         formatTable(
-          ["ID", "AGENT", "HOST", "PATH", "METHODS", "BACKEND", "BINDING", "INJECT"],
+          ["ID", "AGENT", "HOST", "PATH", "METHODS", "BACKEND", "SECRET", "INJECT", "BINDING"],
           rows,
         ),
       );
@@ -160,24 +181,51 @@ Example:
 
 const remove: Command = {
   path: ["routes", "remove"],
-  summary: "remove a route",
+  summary: "remove a route, or an agent's routes",
   help: `Usage: sigil-vault routes remove --id ID [--json]
+       sigil-vault routes remove --agent NAME_OR_ID [--host HOST] [--path PATH] [--json]
 
-A running proxy stops serving the route within 1 s.
+With --agent (or --agent-id), removes that agent's routes, narrowed by --host and --path when
+given. A running proxy stops serving removed routes within 1 s.
 
-Example:
-  sigil-vault routes remove --id rt_3kTq9v0aXw`,
-  options: { id: { type: "string" } },
+Examples:
+  sigil-vault routes remove --id rt_3kTq9v0aXw
+  sigil-vault routes remove --agent agent-prod-1 --host api.openai.com`,
+  options: {
+    id: { type: "string" },
+    ...AGENT_OPTIONS,
+    host: { type: "string" },
+    path: { type: "string" },
+  },
   async run(ctx, values) {
-    const id = required(values, "id");
-    await changeConfig(ctx, (cfg) => {
-      const i = cfg.routes.findIndex((r) => r.id === id);
-      if (i < 0) throw new SigilError("ERR_NOT_FOUND", `no route with id ${id}`);
-      cfg.routes.splice(i, 1);
+    const id = str(values, "id");
+    const host = str(values, "host");
+    const path = str(values, "path");
+    const removed = await changeConfig(ctx, (cfg) => {
+      const agent = findAgent(cfg, values);
+      if ((id === undefined) === (agent === undefined))
+        throw new SigilError("ERR_USAGE", "give --id, or --agent (with optional --host, --path)");
+      if (id !== undefined && (host !== undefined || path !== undefined))
+        throw new SigilError("ERR_USAGE", "--host and --path narrow --agent, not --id");
+      const hit = (r: RouteEntry) =>
+        id !== undefined
+          ? r.id === id
+          : r.agent_id === agent!.id &&
+            (host === undefined || r.host === host) &&
+            (path === undefined || r.path === path);
+      const ids = cfg.routes.filter(hit).map((r) => r.id);
+      if (ids.length === 0)
+        throw new SigilError(
+          "ERR_NOT_FOUND",
+          id !== undefined ? `no route with id ${id}` : "no route matches",
+        );
+      cfg.routes = cfg.routes.filter((r) => !hit(r));
+      return ids;
     });
-    ctx.out(ctx.json ? toJson({ id, removed: true }) : `Route ${id} removed`);
+    if (ctx.json) ctx.out(id !== undefined ? toJson({ id, removed: true }) : toJson({ removed }));
+    else for (const r of removed) ctx.out(`Route ${r} removed`);
     return 0;
   },
 };
 
-export const routeCommands = [add, listCmd, remove];
+export const routeCommands = [add, update, listCmd, remove];

@@ -15,8 +15,10 @@ import { SigilError } from "../errors.js";
 import { compileInjector } from "../inject/index.js";
 import type { Injector } from "../inject/injector.js";
 import { compileRoutes, type RouteTable } from "../routing/match.js";
+import { compileAwsOperations, type AwsOperationList } from "../routing/aws-operation.js";
 import { toAnchor } from "./anchor.js";
 import { parseResolveMap, type ResolveTarget } from "./resolve.js";
+import { routeFingerprint } from "./route-fingerprint.js";
 import type { AgentEntry, ConfigFile } from "./schema.js";
 
 export interface CompiledRoute {
@@ -30,10 +32,16 @@ export interface CompiledRoute {
   secret: string;
   injector: Injector;
   binding: "off" | "optional" | "required";
+  /** AWS operations allowed on this route (`--aws-operations`); undefined allows all. */
+  awsOperations?: AwsOperationList;
+  /** Agent-sent credential headers this route forwards (lower-case); see inject/agent-credentials.ts. */
+  keepHeaders?: readonly string[];
   /** Inline session policy (JSON text) passed to the backend on each fetch (aws-sts). */
   sessionPolicy?: string;
   /** Trust for this upstream: system roots plus the route's `--upstream-ca`, if any. */
   upstreamCa?: { file: string; pem: string; context: SecureContext };
+  /** Changes whenever anything that decides what the credential can do changes (open sessions end). */
+  fingerprint: string;
 }
 
 export interface ProxySettings {
@@ -42,6 +50,8 @@ export interface ProxySettings {
   skewSeconds: number;
   maxBodyBytes: number;
   idleTimeoutMs: number;
+  /** Longest life of a WebSocket session or response stream (proxy/access-watch.ts). */
+  maxSessionMs: number;
   maxTunnelsPerAgent: number;
   /** Read once when the listener is created; a change needs a restart. */
   headerTimeoutMs: number;
@@ -97,6 +107,14 @@ export function compileConfig(file: ConfigFile): RuntimeConfig {
     const where = `routes.${r.id}`;
     if (!agentsById.has(r.agent_id)) throw invalid(`${where}: unknown agent ${r.agent_id}`);
     if (!backends.has(r.backend)) throw invalid(`${where}: unknown backend ${r.backend}`);
+    const sessionPolicy =
+      r.session_policy !== undefined
+        ? at(where, () => loadSessionPolicy(r.session_policy!))
+        : undefined;
+    const upstreamCa =
+      r.upstream_ca !== undefined
+        ? { file: r.upstream_ca, ...at(where, () => loadCa(r.upstream_ca!)) }
+        : undefined;
     return {
       id: r.id,
       agentId: r.agent_id,
@@ -108,12 +126,18 @@ export function compileConfig(file: ConfigFile): RuntimeConfig {
       secret: r.secret ?? "",
       injector: at(where, () => compileInjector(r.inject)),
       binding: r.binding,
-      ...(r.session_policy !== undefined
-        ? { sessionPolicy: at(where, () => loadSessionPolicy(r.session_policy!)) }
+      ...(r.aws_operations !== undefined
+        ? { awsOperations: at(where, () => compileAwsOperations(r.aws_operations!, r.inject)) }
         : {}),
-      ...(r.upstream_ca !== undefined
-        ? { upstreamCa: { file: r.upstream_ca, ...at(where, () => loadCa(r.upstream_ca!)) } }
-        : {}),
+      ...(r.keep_headers ? { keepHeaders: r.keep_headers.map((h) => h.toLowerCase()) } : {}),
+      ...(sessionPolicy !== undefined ? { sessionPolicy } : {}),
+      ...(upstreamCa !== undefined ? { upstreamCa } : {}),
+      fingerprint: routeFingerprint({
+        route: r,
+        backend: backends.get(r.backend),
+        ...(upstreamCa ? { upstreamCaPem: upstreamCa.pem } : {}),
+        ...(sessionPolicy !== undefined ? { sessionPolicy } : {}),
+      }),
     };
   });
   const p = file.proxy;
@@ -125,6 +149,7 @@ export function compileConfig(file: ConfigFile): RuntimeConfig {
       skewSeconds: p.skew_seconds ?? 5,
       maxBodyBytes: p.max_body_bytes ?? 10 * 1024 * 1024,
       idleTimeoutMs: p.idle_timeout_ms ?? 120_000,
+      maxSessionMs: p.max_session_ms ?? 3_600_000,
       maxTunnelsPerAgent: p.max_tunnels_per_agent ?? 256,
       headerTimeoutMs: p.header_timeout_ms ?? 15_000,
       resolve: at("proxy.resolve", () => parseResolveMap(p.resolve ?? {})),

@@ -13,6 +13,9 @@ export interface HomePaths {
   auditDir: string;
   /** Held by the running proxy: one `start` per home. */
   proxyLock: string;
+  /** The running proxy's control socket and its bearer token (both 0600; docs/doctor.md). */
+  controlSocket: string;
+  controlToken: string;
 }
 
 export function resolveHome(flag: string | undefined, env: NodeJS.ProcessEnv): HomePaths {
@@ -24,5 +27,7 @@ export function resolveHome(flag: string | undefined, env: NodeJS.ProcessEnv): H
     caCert: join(root, "ca", "ca.crt"),
     auditDir: join(root, "audit"),
     proxyLock: join(root, "proxy.lock"),
+    controlSocket: join(root, "control.sock"),
+    controlToken: join(root, "control.token"),
   };
 }

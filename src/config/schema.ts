@@ -62,6 +62,13 @@ export const routeSchema = z
     /** File holding an inline IAM session policy applied to each release (aws-sts). */
     session_policy: z.string().optional(),
     allow_plaintext: z.boolean().optional(),
+    /** AWS operations the route allows (aws-sigv4 only): names or full X-Amz-Target values. */
+    aws_operations: z.array(z.string()).optional(),
+    /** Agent-sent headers let through although they usually carry API keys (see inject/agent-credentials.ts). */
+    keep_headers: z
+      .array(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/))
+      .max(16)
+      .optional(),
   })
   .strict();
 
@@ -81,6 +88,8 @@ export const proxySchema = z
       .optional(),
     /** Idle timeout for response bodies after the head arrived. */
     idle_timeout_ms: z.number().int().min(1000).max(3_600_000).optional(),
+    /** Longest life of a WebSocket session or response stream, however busy (default 1 h). */
+    max_session_ms: z.number().int().min(1000).max(604_800_000).optional(),
     /** Open CONNECT tunnels one agent may hold at once; the next CONNECT gets 429. */
     max_tunnels_per_agent: z.number().int().min(1).max(100_000).optional(),
     /** Time for a request head (CONNECT or inside a tunnel) to arrive complete (slowloris bound). */

@@ -5,6 +5,7 @@
  * and backends and ERR_* codes, never a host or path an agent chose.
  */
 import type { Decision, ProxyObserver, RequestSummary } from "../observe/observer.js";
+import { PROBE_AGENT_ID } from "../probe/names.js";
 
 export const RECENT_REQUESTS = 200;
 export const DENIAL_MINUTES = 60;
@@ -99,6 +100,7 @@ export function createActivity(deps: { nowMs: () => number; capacity?: number })
 
   const observer: ProxyObserver = {
     request(s) {
+      if (s.agentId === PROBE_AGENT_ID) return; // doctor --probe's traffic (probe/mark.ts)
       if (recent.length < capacity) recent.push(s);
       else recent[next] = s;
       next = (next + 1) % capacity;

@@ -2,9 +2,11 @@
  * What the dashboard may show of the running config. Every field is chosen, never copied
  * wholesale: no token hash, no injection template (it may embed a literal), no URL userinfo or
  * query, and backend options only from an allowlist of non-sensitive keys (see docs/dashboard.md).
+ * The built-in probe's agent, anchor and routes are left out: they are doctor's, not the operator's.
  */
 import type { AnchorStatus } from "../attestation/keys.js";
 import type { RuntimeConfig } from "../config/compile.js";
+import { PROBE_AGENT_ID, PROBE_KID, PROBE_ROUTE_IDS } from "../probe/names.js";
 
 /**
  * Backend options shown with their value: addresses, regions, modes and timeouts. Others — where
@@ -76,38 +78,44 @@ export function describeConfig(
       maxBodyBytes: cfg.proxy.maxBodyBytes,
       replayStore: describeReplayStore(cfg.proxy.replayStore),
     },
-    anchors: cfg.anchors.map((a) => ({
-      kid: a.kid,
-      fingerprint: a.fingerprint,
-      issuers: [...a.issuers],
-      audience: a.audience,
-      source:
-        a.jwksUrl !== undefined
-          ? `jwks_url ${safeUrl(a.jwksUrl)}`
-          : a.jwksFile !== undefined
-            ? `jwks_file ${a.jwksFile}`
-            : "inline jwk",
-      loaded: loaded.get(a.kid) ?? false,
-    })),
-    agents: [...cfg.agentsById.values()].map((a) => ({
-      id: a.id,
-      name: a.name,
-      createdAt: a.created_at,
-      revoked: a.revoked_at !== undefined,
-    })),
-    routes: cfg.routeList.map((r) => ({
-      id: r.id,
-      agent: cfg.agentsById.get(r.agentId)?.name ?? r.agentId,
-      host: r.host,
-      path: r.path,
-      methods: r.methods?.join(",") ?? "any",
-      backend: r.backend,
-      secretRef: r.secret,
-      inject: injectionKind(r.injector.spec),
-      binding: r.binding,
-      plaintext: r.allowPlaintext === true,
-      upstreamCa: r.upstreamCa !== undefined,
-    })),
+    anchors: cfg.anchors
+      .filter((a) => a.kid !== PROBE_KID)
+      .map((a) => ({
+        kid: a.kid,
+        fingerprint: a.fingerprint,
+        issuers: [...a.issuers],
+        audience: a.audience,
+        source:
+          a.jwksUrl !== undefined
+            ? `jwks_url ${safeUrl(a.jwksUrl)}`
+            : a.jwksFile !== undefined
+              ? `jwks_file ${a.jwksFile}`
+              : "inline jwk",
+        loaded: loaded.get(a.kid) ?? false,
+      })),
+    agents: [...cfg.agentsById.values()]
+      .filter((a) => a.id !== PROBE_AGENT_ID)
+      .map((a) => ({
+        id: a.id,
+        name: a.name,
+        createdAt: a.created_at,
+        revoked: a.revoked_at !== undefined,
+      })),
+    routes: cfg.routeList
+      .filter((r) => !PROBE_ROUTE_IDS.includes(r.id))
+      .map((r) => ({
+        id: r.id,
+        agent: cfg.agentsById.get(r.agentId)?.name ?? r.agentId,
+        host: r.host,
+        path: r.path,
+        methods: r.methods?.join(",") ?? "any",
+        backend: r.backend,
+        secretRef: r.secret,
+        inject: injectionKind(r.injector.spec),
+        binding: r.binding,
+        plaintext: r.allowPlaintext === true,
+        upstreamCa: r.upstreamCa !== undefined,
+      })),
     backends: [...cfg.backends.values()].map((b) => {
       const options: Record<string, string> = {};
       const hiddenOptions: string[] = [];

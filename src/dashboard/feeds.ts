@@ -9,11 +9,14 @@ import { SigilError } from "../errors.js";
 import { createMetrics, type ProxyMetrics } from "../observe/metrics.js";
 import { fanOut, type ProxyObserver } from "../observe/observer.js";
 import { createActivity, type Activity } from "./activity.js";
+import { createAuditIndex, type AuditIndex } from "./audit-index.js";
 
 export const DEFAULT_DASHBOARD_LISTEN = "127.0.0.1:10254";
 
 export interface DashboardFeeds {
   activity: Activity;
+  /** Request id → seq of its audit record, fed by the audit writer. */
+  auditIndex: AuditIndex;
   metrics: ProxyMetrics;
   observer: ProxyObserver;
 }
@@ -24,7 +27,13 @@ export function createDashboardFeeds(deps: {
 }): DashboardFeeds {
   const activity = createActivity({ nowMs: deps.nowMs });
   const metrics = createMetrics({ auditHead: deps.auditHead });
-  return { activity, metrics, observer: fanOut([activity.observer, metrics.observer]) };
+  const auditIndex = createAuditIndex();
+  return {
+    activity,
+    metrics,
+    auditIndex,
+    observer: fanOut([activity.observer, metrics.observer]),
+  };
 }
 
 /** `HOST:PORT` for the dashboard; a non-loopback host needs `allowRemote`. */

@@ -30,11 +30,22 @@ export const PAGE_HTML = `<!doctype html>
 </section>
 <section class="wide">
   <h2>Recent requests</h2>
-  <table id="recent"><thead><tr><th>time</th><th>agent</th><th>method</th><th>host</th><th>route</th><th>decision</th><th>status</th><th>code</th><th>ms</th><th>request id</th></tr></thead><tbody></tbody></table>
+  <div class="filters">
+    <label>agent <select id="filter-agent"><option value="">all</option></select></label>
+    <label>route <select id="filter-route"><option value="">all</option></select></label>
+    <label>decision <select id="filter-decision"><option value="">all</option><option value="allow">allow</option><option value="deny">deny</option><option value="error">error</option></select></label>
+    <span id="recent-count" class="muted"></span>
+  </div>
+  <table id="recent"><thead><tr><th>time (UTC)</th><th>agent</th><th>method</th><th>host</th><th>route</th><th>decision</th><th>status</th><th>code</th><th>ms</th><th>audit seq</th><th>request id</th></tr></thead><tbody></tbody></table>
 </section>
 <section class="wide">
-  <h2>Denials per minute (last hour)</h2>
-  <div id="denial-chart" class="chart"></div>
+  <h2>Denials per minute (last hour, UTC)</h2>
+  <div class="chart-frame">
+    <div class="y-axis" id="chart-y-axis"><span id="chart-y-max">1</span><span id="chart-y-mid"></span><span>0</span></div>
+    <div id="denial-chart" class="chart" role="img" aria-label="denials per minute over the last hour"></div>
+    <div class="x-axis" id="chart-x-axis"><span id="chart-x-start"></span><span id="chart-x-mid"></span><span id="chart-x-end"></span></div>
+  </div>
+  <p class="muted axis-legend">y: denials per minute · x: minute (UTC)</p>
   <table id="denials"><thead><tr><th>code</th><th>denials</th></tr></thead><tbody></tbody></table>
 </section>
 <section>
@@ -43,7 +54,7 @@ export const PAGE_HTML = `<!doctype html>
 </section>
 <section>
   <h2>By route</h2>
-  <table id="routes"><thead><tr><th>route</th><th>allow</th><th>deny</th><th>error</th></tr></thead><tbody></tbody></table>
+  <table id="routes"><thead><tr><th>route (host + path)</th><th>allow</th><th>deny</th><th>error</th></tr></thead><tbody></tbody></table>
 </section>
 <section class="wide">
   <h2>Backend latency (credential fetch, ms)</h2>
@@ -54,7 +65,7 @@ export const PAGE_HTML = `<!doctype html>
   <h3>Proxy</h3>
   <table id="cfg-proxy"><thead><tr><th>setting</th><th>value</th></tr></thead><tbody></tbody></table>
   <h3>Agents</h3>
-  <table id="cfg-agents"><thead><tr><th>name</th><th>id</th><th>created</th><th>revoked</th></tr></thead><tbody></tbody></table>
+  <table id="cfg-agents"><thead><tr><th>name</th><th>id</th><th>created (UTC)</th><th>revoked</th></tr></thead><tbody></tbody></table>
   <h3>Routes</h3>
   <table id="cfg-routes"><thead><tr><th>id</th><th>agent</th><th>host</th><th>path</th><th>methods</th><th>backend</th><th>secret ref</th><th>inject</th><th>binding</th><th>plaintext</th><th>upstream CA</th></tr></thead><tbody></tbody></table>
   <h3>Backends</h3>

@@ -18,6 +18,11 @@ code, td.mono { font-family: ui-monospace, monospace; font-size: 0.85rem; word-b
 tr[data-decision="allow"] td.decision { color: var(--ok); }
 tr[data-decision="deny"] td.decision { color: var(--deny); font-weight: 600; }
 tr[data-decision="error"] td.decision { color: var(--err); font-weight: 600; }
-.chart { display: flex; align-items: flex-end; gap: 2px; height: 80px; border-bottom: 1px solid #8886; margin-bottom: 0.5rem; }
+.filters { display: flex; gap: 1rem; align-items: baseline; flex-wrap: wrap; margin-bottom: 0.4rem; }
+.chart-frame { display: grid; grid-template-columns: max-content 1fr; grid-template-rows: 80px auto; gap: 0 0.3rem; }
+.y-axis { display: flex; flex-direction: column; justify-content: space-between; align-items: flex-end; font-size: 0.75rem; opacity: 0.8; border-right: 1px solid #8886; padding-right: 0.2rem; }
+.x-axis { grid-column: 2; display: flex; justify-content: space-between; font-size: 0.75rem; opacity: 0.8; }
+.axis-legend { font-size: 0.8rem; margin-top: 0.2rem; }
+.chart { display: flex; align-items: flex-end; gap: 2px; height: 80px; border-bottom: 1px solid #8886; }
 .chart .bar { flex: 1; background: var(--deny); min-height: 0; }
 `;

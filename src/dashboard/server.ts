@@ -5,14 +5,17 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { once } from "node:events";
-import { SigilError } from "../errors.js";
+import { bindServer } from "../bind-server.js";
 import type { ProxyMetrics } from "../observe/metrics.js";
 import type { AuditWriter } from "../audit/writer.js";
 import type { KeyRing } from "../attestation/keys.js";
 import type { RuntimeConfig } from "../config/compile.js";
 import { VERSION } from "../version.js";
 import type { Activity } from "./activity.js";
+import type { AuditIndex } from "./audit-index.js";
+import { findRecordBySeq } from "../audit/find-record.js";
+import { labelActivity } from "./labels.js";
+import { recordSeqFromPath, renderRecordPage } from "./record-page.js";
 import { describeConfig } from "./config-view.js";
 import { refusal, SECURITY_HEADERS } from "./guard.js";
 import { PAGE_HTML } from "./page-html.js";
@@ -33,6 +36,10 @@ export interface DashboardSource {
 export interface DashboardDeps {
   rt: DashboardSource;
   activity: Activity;
+  /** Request id → audit seq, for the request table's links. */
+  auditIndex: AuditIndex;
+  /** Where `/audit/<seq>` reads records from. */
+  auditDir: string;
   metrics: ProxyMetrics;
   /** The proxy listener's address, shown on the page. */
   proxyListen: () => string;
@@ -44,8 +51,9 @@ export interface RunningDashboard {
   close(): Promise<void>;
 }
 
+const HTML = "text/html; charset=utf-8";
 const STATIC: Record<string, { type: string; body: string }> = {
-  "/": { type: "text/html; charset=utf-8", body: PAGE_HTML },
+  "/": { type: HTML, body: PAGE_HTML },
   "/app.js": { type: "text/javascript; charset=utf-8", body: PAGE_SCRIPT },
   "/app.css": { type: "text/css; charset=utf-8", body: PAGE_STYLE },
 };
@@ -67,16 +75,7 @@ export async function startDashboard(
       else res.destroy();
     });
   });
-  server.listen(port, host);
-  await Promise.race([
-    once(server, "listening"),
-    once(server, "error").then(([err]) => {
-      throw new SigilError(
-        "ERR_IO",
-        `cannot listen on ${host}:${port} for the dashboard: ${(err as NodeJS.ErrnoException).code}`,
-      );
-    }),
-  ]);
+  await bindServer(server, host, port, "the dashboard");
   return {
     address: server.address() as AddressInfo,
     async close() {
@@ -102,6 +101,11 @@ async function serve(
   const path = (req.url ?? "/").split("?")[0] as string;
   const page = STATIC[path];
   if (page) return send(res, req, 200, page.type, page.body);
+  const seq = recordSeqFromPath(path);
+  if (seq !== undefined) {
+    const record = await findRecordBySeq(deps.auditDir, seq);
+    return send(res, req, record ? 200 : 404, HTML, renderRecordPage(seq, record));
+  }
   switch (path) {
     case "/api/state":
       return send(res, req, 200, "application/json", JSON.stringify(state(deps)));
@@ -134,7 +138,7 @@ export function state(deps: DashboardDeps) {
       head: head ? { seq: head.seq, hash: head.hash } : null,
       ...rt.audit.stats(),
     },
-    activity: deps.activity.snapshot(),
+    activity: labelActivity(deps.activity.snapshot(), rt.state.config, deps.auditIndex),
     config: describeConfig(rt.state.config, rt.state.keyRing.status(), deps.proxyListen()),
   };
 }

@@ -95,10 +95,14 @@ async function main(): Promise<number> {
 
     /** Asks the dev signer for an attestation the way an agent asks Sigil Sign. */
     const authorize = async (method: string, url: string) => {
-      const intent = { action: "http", method, url, nonce: randomBytes(8).toString("hex") };
+      const nonce = randomBytes(8).toString("hex");
+      const intent = { action: "http", method, url, metadata: { nonce } };
       const res = await fetch(`http://${signerAt}/v1/authorize`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: {
+          "content-type": "application/json",
+          authorization: "Bearer sk_sigil_test_demo",
+        },
         body: JSON.stringify({
           agentId: "demo-agent",
           framework: "sigil-vault-demo",

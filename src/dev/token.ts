@@ -37,6 +37,32 @@ export function signAttestation(key: DevKey, req: AttestationRequest): string {
     exp: req.iat + ATTESTATION_LIFETIME_SECONDS,
     kid: key.kid,
   };
+  return signJws(key, header, claims);
+}
+
+/**
+ * Sign's decision record: a JWS typed `sof-decision+jws` sharing `kid`, `intentHash` and
+ * `policyHash` with the attestation. Vault refuses it as an attestation (its `typ` and claims).
+ */
+export function signDecisionRecord(
+  key: DevKey,
+  req: AttestationRequest & { requestNonce?: string },
+): string {
+  const header = { alg: "EdDSA", kid: key.kid, typ: "sof-decision+jws" };
+  const claims = {
+    decision: "ALLOWED",
+    agentId: req.agentId,
+    framework: req.framework,
+    intentHash: sha256Hex(req.txCommit),
+    policyHash: DEV_POLICY_HASH,
+    ...(req.requestNonce !== undefined ? { requestNonce: req.requestNonce } : {}),
+    iat: req.iat,
+    kid: key.kid,
+  };
+  return signJws(key, header, claims);
+}
+
+function signJws(key: DevKey, header: object, claims: object): string {
   const input =
     encodeBase64url(JSON.stringify(header)) + "." + encodeBase64url(JSON.stringify(claims));
   const signature = sign(null, Buffer.from(input, "ascii"), key.privateKey);

@@ -1,14 +1,12 @@
 /**
  * The config as the proxy would load it (schema, compile, reserved names), then each trust anchor
- * (key source reachable, key still matching the pinned fingerprint) and each backend (one real
- * fetch, as `backends test` does), each bounded in time.
+ * (key source reachable, key still matching the pinned fingerprint), each bounded in time. The
+ * backends are checked per route secret in backend-checks.ts.
  */
 import { loadAnchorJwk } from "../attestation/anchor.js";
-import { testFetch } from "../backends/test-fetch.js";
 import { compileConfig } from "../config/compile.js";
 import type { HomePaths } from "../config/home.js";
-import { parseResolveMap } from "../config/resolve.js";
-import type { AnchorEntry, BackendEntry, ConfigFile } from "../config/schema.js";
+import type { AnchorEntry, ConfigFile } from "../config/schema.js";
 import { readConfigFile } from "../config/store.js";
 import { toAnchor } from "../config/anchor.js";
 import { assertNoProbeNames } from "../probe/names.js";
@@ -42,29 +40,6 @@ export function checkAnchor(entry: AnchorEntry): Promise<CheckResult[]> {
     async () => {
       await loadAnchorJwk(toAnchor(entry), { timeoutMs: REMOTE_CHECK_MS - 1000 });
       return [ok(name, `key loads from ${source} and matches ${entry.fingerprint}`)];
-    },
-  );
-}
-
-/** One fetch through the backend, with the secret of the first route that uses it. */
-export function checkBackend(
-  entry: BackendEntry,
-  file: ConfigFile,
-  env: NodeJS.ProcessEnv,
-): Promise<CheckResult[]> {
-  const name = `backend ${entry.name}`;
-  const secret = file.routes.find((r) => r.backend === entry.name)?.secret ?? "";
-  return guard(
-    name,
-    `run sigil-vault backends test --name ${entry.name} --secret ${secret || "REF"}, and see docs/backends.md`,
-    REMOTE_CHECK_MS,
-    async () => {
-      const r = await testFetch(entry, secret, {
-        env,
-        resolve: parseResolveMap(file.proxy.resolve ?? {}),
-      });
-      const fields = r.fields.map((f) => `${f.name} ${f.bytes} bytes`).join(", ");
-      return [ok(name, `${entry.kind} answered in ${r.durationMs} ms (${fields})`)];
     },
   );
 }

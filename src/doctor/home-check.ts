@@ -33,6 +33,7 @@ export async function checkHomePermissions(
     { path: join(home.root, "dev-signer.jwk"), dir: false, required: false },
     { path: probe.token, dir: false, required: false },
     { path: probe.key, dir: false, required: false },
+    { path: home.controlToken, dir: false, required: false },
     ...(await auditFiles(home.auditDir)).map((path) => ({ path, dir: false, required: false })),
   ];
   const out: CheckResult[] = [];

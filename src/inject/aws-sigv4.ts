@@ -7,6 +7,7 @@
 import { SigilError } from "../errors.js";
 import type { Credential } from "../backends/backend.js";
 import type { Injector, OutboundRequest } from "./injector.js";
+import { percentDecode } from "./sigv4/canonical.js";
 import { resolveScope } from "./sigv4/scope.js";
 import { amzDate, authorization, sha256Hex, type SigningScope } from "./sigv4/sign.js";
 
@@ -15,7 +16,20 @@ const SERVICE = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const REGION = /^[a-z0-9][a-z0-9-]{0,31}$/;
 const ACCESS_KEY_ID = /^[A-Za-z0-9]{1,128}$/;
 const TOKEN_CHARS = /^[\x21-\x7e]+$/;
-const PRESIGNED = /(^|&)x-amz-(signature|credential|algorithm)=/i;
+/** Query parameter names (decoded, lower-cased) that make a URL presigned. */
+const PRESIGNED = new Set(["x-amz-signature", "x-amz-credential", "x-amz-algorithm"]);
+/** Signing headers the injector removes and sets itself: the agent's values never get signed. */
+const REPLACED = ["authorization", "x-amz-date", "x-amz-security-token"];
+
+/**
+ * Every other `x-amz-*` header the agent sends is signed as sent (sigv4/sign.ts signedHeaderNames),
+ * except a payload hash: Vault writes the body's real one, and keeps the agent's value only when it
+ * is UNSIGNED-PAYLOAD.
+ */
+export function signsAgentHeader(name: string, value: string | readonly string[]): boolean {
+  if (!name.startsWith("x-amz-") || REPLACED.includes(name)) return false;
+  return name !== "x-amz-content-sha256" || typeof value !== "string" || value === UNSIGNED;
+}
 
 /** `now` is injectable for tests; production signs with the wall clock. */
 export function createAwsSigv4Injector(
@@ -38,6 +52,7 @@ export function createAwsSigv4Injector(
     spec,
     requiredFields: ["accessKeyId", "secretAccessKey"],
     needsBody: true,
+    signsHeader: signsAgentHeader,
     apply(req, cred) {
       const scope = resolveScope(req.host, service, region);
       if (!scope) {
@@ -51,12 +66,19 @@ export function createAwsSigv4Injector(
       const hasToken = (cred.fields.get("sessionToken")?.length ?? 0) > 0;
       const token = hasToken ? fieldText(cred, "sessionToken", TOKEN_CHARS) : undefined;
       const payloadHash = payloadHashFor(req, scope);
-      for (const name of ["authorization", "x-amz-date", "x-amz-security-token"]) {
-        delete req.headers[name];
-      }
+      for (const name of REPLACED) delete req.headers[name];
       req.headers["x-amz-date"] = amzDate(now());
       if (token !== undefined) req.headers["x-amz-security-token"] = token;
-      req.headers["authorization"] = authorization(req, scope, payloadHash, keyId, secret);
+      const value = authorization(req, scope, payloadHash, keyId, secret);
+      req.headers["authorization"] = value;
+      // An echoed signature is replayable outside Vault until it expires (with UNSIGNED-PAYLOAD,
+      // for any body): mask it, as hex and as raw bytes, like the credential.
+      const signature = value.slice(value.lastIndexOf("=") + 1);
+      (req.derivedSecrets ??= []).push(
+        Buffer.from(value, "latin1"),
+        Buffer.from(signature, "latin1"),
+        Buffer.from(signature, "hex"),
+      );
     },
   };
 }
@@ -79,8 +101,7 @@ function payloadHashFor(req: OutboundRequest, scope: SigningScope): string {
       "aws-sigv4 cannot re-sign a chunk-signed streaming upload (aws-chunked / STREAMING-*): send the body in one piece with its SHA-256 or UNSIGNED-PAYLOAD",
     );
   }
-  const q = req.path.indexOf("?");
-  if (q >= 0 && PRESIGNED.test(req.path.slice(q + 1))) {
+  if (isPresigned(req.path)) {
     throw badRequest("aws-sigv4 cannot re-sign a presigned URL: drop the X-Amz-* query parameters");
   }
   if (scope.s3 && sent === UNSIGNED) return UNSIGNED;
@@ -90,6 +111,20 @@ function payloadHashFor(req: OutboundRequest, scope: SigningScope): string {
   const hash = sha256Hex(req.body);
   if (scope.s3 || sent !== undefined) req.headers["x-amz-content-sha256"] = hash;
   return hash;
+}
+
+/** Names are compared decoded: `X-Amz-%53ignature` is `X-Amz-Signature` to the service. */
+function isPresigned(pathWithQuery: string): boolean {
+  const q = pathWithQuery.indexOf("?");
+  if (q < 0) return false;
+  return pathWithQuery
+    .slice(q + 1)
+    .split("&")
+    .some((piece) => {
+      const eq = piece.indexOf("=");
+      const name = percentDecode(eq < 0 ? piece : piece.slice(0, eq));
+      return PRESIGNED.has(name.toString("latin1").toLowerCase());
+    });
 }
 
 function field(cred: Credential, name: string): Buffer {

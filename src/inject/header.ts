@@ -27,6 +27,7 @@ export function createHeaderInjector(spec: string, body: string): Injector {
   const template = compileTemplate(body.slice(eq + 1));
   return {
     spec,
+    headerName: name,
     requiredFields: template.fields,
     apply(req, cred) {
       req.headers[name] = template.render(cred);

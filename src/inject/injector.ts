@@ -20,6 +20,11 @@ export interface OutboundRequest {
    * a connection of its own, never a pooled one.
    */
   tls?: { cert: Buffer; key: Buffer };
+  /**
+   * Values an injector derived from the credential and put on the wire for this request only (a
+   * SigV4 signature): the response is masked for them like for the credential itself.
+   */
+  derivedSecrets?: Buffer[];
 }
 
 export interface Injector {
@@ -27,7 +32,15 @@ export interface Injector {
   readonly spec: string;
   /** Credential fields this injector needs; checked against the fetched credential. */
   readonly requiredFields: readonly string[];
+  /** The header `apply` sets, for header injectors; the agent's own value is stripped first. */
+  readonly headerName?: string;
   /** True when `apply` needs `req.body` (e.g. a signature over the payload). */
   readonly needsBody?: boolean;
+  /**
+   * True for an agent-sent header this injector signs as it is (aws-sigv4: `x-amz-*` headers it
+   * does not replace). On a route with binding, the intent must pin each such header
+   * (`metadata.headers`), or the agent could choose what the signature authorises.
+   */
+  readonly signsHeader?: (name: string, value: string | readonly string[]) => boolean;
   apply(req: OutboundRequest, cred: Credential): void;
 }

@@ -1,6 +1,8 @@
 /**
  * Per-host leaf certificates for the MITM listener (spec §3): a fresh P-256 key per host (never one
  * key for all leaves), short validity, cached with a ready SecureContext in a bounded LRU.
+ * Leaves for hosts no route covers (tunnels that only answer ERR_NO_ROUTE) live in a second, small
+ * LRU: any authenticated agent can name arbitrary hosts, and must not evict routed hosts' leaves.
  */
 import { generateKeyPairSync } from "node:crypto";
 import { isIP } from "node:net";
@@ -21,6 +23,8 @@ export interface LeafCacheOptions {
   readonly nowMs?: () => number;
   /** Hosts kept before the least recently used is evicted; default 1000. */
   readonly maxEntries?: number;
+  /** The same for the `unrouted` pool; default 64. */
+  readonly maxUnroutedEntries?: number;
   /** Leaf lifetime from now; default 24 h; must exceed the 1 h renewal margin. */
   readonly validityMs?: number;
 }
@@ -30,8 +34,9 @@ export interface LeafCache {
   /**
    * The SecureContext for a DNS name or IP literal (case-insensitive, IPv6 with or without
    * brackets). Throws SigilError ERR_BAD_REQUEST for a name a certificate cannot carry.
+   * `unrouted` reuses a routed leaf when one is cached, else mints into the small pool.
    */
-  secureContext(host: string): SecureContext;
+  secureContext(host: string, pool?: "routed" | "unrouted"): SecureContext;
   /** Hosts currently cached. */
   readonly size: number;
   /** Counters since creation: leaves minted and cache hits. */
@@ -46,11 +51,14 @@ interface Entry {
 export function createLeafCache(ca: IssuingCa, options: LeafCacheOptions = {}): LeafCache {
   const nowMs = options.nowMs ?? Date.now;
   const maxEntries = options.maxEntries ?? 1000;
+  const maxUnrouted = options.maxUnroutedEntries ?? 64;
   const validityMs = options.validityMs ?? 24 * HOUR_MS;
-  if (!Number.isInteger(maxEntries) || maxEntries < 1)
-    throw new RangeError("maxEntries must be ≥ 1");
+  for (const max of [maxEntries, maxUnrouted]) {
+    if (!Number.isInteger(max) || max < 1) throw new RangeError("maxEntries must be ≥ 1");
+  }
   if (!(validityMs > RENEW_MARGIN_MS)) throw new RangeError("validityMs must exceed 1 hour");
   const entries = new Map<string, Entry>();
+  const unrouted = new Map<string, Entry>();
   let minted = 0;
   let hits = 0;
 
@@ -83,27 +91,38 @@ export function createLeafCache(ca: IssuingCa, options: LeafCacheOptions = {}): 
     return { context, notAfterMs: notAfter.getTime() };
   }
 
+  /** The cached leaf if still fresh (moved to most recent), else a new one; evicts beyond `max`. */
+  function fromPool(pool: Map<string, Entry>, max: number, key: string, now: number) {
+    const cached = pool.get(key);
+    pool.delete(key);
+    if (cached && cached.notAfterMs - now >= RENEW_MARGIN_MS) {
+      hits++;
+      pool.set(key, cached);
+      return cached.context;
+    }
+    const entry = mint(key, now);
+    pool.set(key, entry);
+    for (const oldest of pool.keys()) {
+      if (pool.size <= max) break;
+      pool.delete(oldest);
+    }
+    return entry.context;
+  }
+
   return {
-    secureContext(host: string): SecureContext {
+    secureContext(host: string, pool: "routed" | "unrouted" = "routed"): SecureContext {
       const key = normalizeHost(host);
       const now = nowMs();
-      const cached = entries.get(key);
-      entries.delete(key);
-      if (cached && cached.notAfterMs - now >= RENEW_MARGIN_MS) {
+      if (pool === "routed") return fromPool(entries, maxEntries, key, now);
+      const routed = entries.get(key);
+      if (routed && routed.notAfterMs - now >= RENEW_MARGIN_MS) {
         hits++;
-        entries.set(key, cached);
-        return cached.context;
+        return routed.context;
       }
-      const entry = mint(key, now);
-      entries.set(key, entry);
-      for (const oldest of entries.keys()) {
-        if (entries.size <= maxEntries) break;
-        entries.delete(oldest);
-      }
-      return entry.context;
+      return fromPool(unrouted, maxUnrouted, key, now);
     },
     get size() {
-      return entries.size;
+      return entries.size + unrouted.size;
     },
     stats: () => ({ minted, hits }),
   };

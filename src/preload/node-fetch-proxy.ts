@@ -6,4 +6,23 @@
  */
 import { EnvHttpProxyAgent, setGlobalDispatcher } from "undici";
 
-setGlobalDispatcher(new EnvHttpProxyAgent());
+setGlobalDispatcher(withoutExperimentalWarning(() => new EnvHttpProxyAgent()));
+
+/**
+ * undici warns once per process that EnvHttpProxyAgent is experimental (code UNDICI-EHPA); every
+ * agent under `run` would print it. Only that one warning is dropped, only while constructing.
+ */
+function withoutExperimentalWarning<T>(make: () => T): T {
+  const emit = process.emitWarning;
+  process.emitWarning = function (this: NodeJS.Process, ...args: Parameters<typeof emit>) {
+    const [, options] = args;
+    const code = typeof options === "object" && options !== null ? options.code : undefined;
+    if (code === "UNDICI-EHPA") return;
+    return emit.apply(this, args);
+  } as typeof emit;
+  try {
+    return make();
+  } finally {
+    process.emitWarning = emit;
+  }
+}

@@ -4,11 +4,14 @@
  * audit records so a restart does not reopen used attestations (a Redis one is shared by the fleet).
  */
 import type { AddressInfo } from "node:net";
-import { once } from "node:events";
+import { bindServer } from "../bind-server.js";
+import { looseBackendFiles } from "../backends/file-modes.js";
+import { startControlOrWarn } from "../control/server.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { openAuditWriter } from "../audit/writer.js";
 import { compileConfig, type RuntimeConfig } from "../config/compile.js";
-import { tryLock } from "../config/lock-file.js";
+import { recordLockHolder, tryLock } from "../config/lock-file.js";
+import { describeHolder } from "./lock-holder.js";
 import type { HomePaths } from "../config/home.js";
 import { readConfigFile } from "../config/store.js";
 import { watchConfig } from "../config/watch.js";
@@ -17,11 +20,15 @@ import { createUpstreamPool } from "../forward.js";
 import type { Logger } from "../log.js";
 import { loadCa } from "../mitm/ca.js";
 import { createLeafCache } from "../mitm/leaf-cache.js";
+import { mintLeavesAhead } from "../mitm/leaf-prewarm.js";
+import { ed25519 } from "../attestation/ed25519.js";
 import { openReplayStore, parseReplayStoreSpec } from "../replay/create.js";
 import { parseResolveMap } from "../config/resolve.js";
 import { createProxyServers } from "./listener.js";
 import { startProbe, type Probe } from "../probe/setup.js";
 import { buildState, type Runtime } from "./runtime.js";
+import { createAccessWatch } from "./access-watch.js";
+import { createReleaseTracker, settleReleases } from "./releases.js";
 import { createBackendCloser } from "./backend-closer.js";
 import type { BackendDeps } from "../backends/deps.js";
 import { VERSION } from "../version.js";
@@ -83,10 +90,7 @@ export async function startProxy(opts: StartOptions): Promise<RunningProxy> {
   parseReplayStoreSpec(config.proxy.replayStore);
   const unlock = tryLock(opts.home.proxyLock);
   if (!unlock) {
-    throw new SigilError(
-      "ERR_CONFLICT",
-      `another sigil-vault proxy is running on ${opts.home.root}`,
-    );
+    throw new SigilError("ERR_CONFLICT", describeHolder(opts.home));
   }
   let probe: Probe | undefined;
   try {
@@ -129,7 +133,10 @@ async function run(
   const observer = guardObserver(feeds?.observer ?? noopObserver, opts.logger);
   const audit = await openAuditWriter({
     dir: opts.home.auditDir,
-    onDurableWrite: (ms, records) => observer.auditWrite(ms, records),
+    onDurableWrite: (ms, n, records) => {
+      observer.auditWrite(ms, n);
+      feeds?.auditIndex.add(records);
+    },
   });
   const state = probe.attach(
     await buildState(config, undefined, { env: opts.env, nowMs, backendDeps }),
@@ -156,14 +163,24 @@ async function run(
     env: opts.env,
     inflight: 0,
     stopping: false,
+    access: createAccessWatch(() => runtime.state),
+    releases: createReleaseTracker(opts.logger, audit),
   };
+  mintLeavesAhead(runtime.leaves, config.routeList);
   for (const s of runtime.state.keyRing.status()) {
     if (!s.loaded)
       opts.logger.log("warn", "trust anchor key not loaded", { kid: s.kid, error: s.error });
   }
+  if (ed25519.fallbackReason !== undefined) {
+    opts.logger.log("warn", "Ed25519 verified with node:crypto (slower)", {
+      reason: ed25519.fallbackReason,
+    });
+  }
   if ([...config.backends.values()].some((b) => b.kind === "env")) {
     opts.logger.log("warn", "an env backend is configured: meant for development and tests only");
   }
+  for (const b of config.backends.values())
+    for (const w of looseBackendFiles(b)) opts.logger.log("warn", w);
   const { outer, inner, registry, sessions } = createProxyServers(runtime);
   let dashboard: RunningDashboard | undefined;
   if (feeds && opts.dashboard !== undefined) {
@@ -171,6 +188,7 @@ async function run(
     dashboard = await startDashboard(dashHost, dashPort, {
       rt: runtime,
       ...feeds,
+      auditDir: opts.home.auditDir,
       proxyListen: () => {
         const a = outer.address();
         return a && typeof a === "object" ? formatHostPort(a) : "";
@@ -181,21 +199,13 @@ async function run(
       throw err;
     });
   }
-  outer.listen(port, host);
-  await Promise.race([
-    once(outer, "listening"),
-    once(outer, "error").then(([err]) => {
-      throw new SigilError(
-        "ERR_IO",
-        `cannot listen on ${host}:${port}: ${(err as NodeJS.ErrnoException).code}`,
-      );
-    }),
-  ]).catch(async (err: unknown) => {
+  await bindServer(outer, host, port, "the proxy").catch(async (err: unknown) => {
     await replay.close(); // a Redis client would otherwise keep reconnecting
     await dashboard?.close();
     throw err;
   });
   const address = outer.address() as AddressInfo;
+  recordLockHolder(opts.home.proxyLock, formatHostPort(address));
   await audit.append({
     type: "start",
     version: VERSION,
@@ -218,6 +228,13 @@ async function run(
       runtime.state = probe.attach(
         await buildState(next, runtime.state, { env: opts.env, nowMs, backendDeps }),
       );
+      // Revoked or removed agents keep no idle upstream connections.
+      runtime.upstream.retainPartitions((id) => {
+        const entry = next.agentsById.get(id);
+        return entry !== undefined && !entry.revoked_at;
+      });
+      mintLeavesAhead(runtime.leaves, next.routeList);
+      runtime.access.recheck(runtime.state);
       closer.retire(prev, runtime.state, prev.config.proxy.deadlineMs);
       await audit.append({ type: "config", configHash: next.hash }).catch(() => undefined);
       opts.logger.log("info", "config reloaded", { hash: next.hash });
@@ -226,6 +243,8 @@ async function run(
       opts.logger.log("error", "config reload rejected; keeping the last good config", { reason }),
   );
 
+  // Last: nothing after it can fail, so a failed start never leaves the socket behind.
+  const control = await startControlOrWarn(opts.home, () => runtime.state, opts.logger);
   let stopping: Promise<void> | undefined;
   return {
     address,
@@ -240,16 +259,19 @@ async function run(
         for (const s of sessions) s.close("ERR_SHUTTING_DOWN");
         const until = Date.now() + drainMs;
         while (runtime.inflight > 0 && Date.now() < until) await sleep(20);
+        runtime.access.endAll({ error: "ERR_SHUTTING_DOWN", reason: "the proxy stopped" });
         for (const s of registry.open) s.destroy();
         outer.closeAllConnections();
         inner.closeAllConnections();
         inner.close(); // stops its head-timeout check
         runtime.upstream.destroy();
+        await settleReleases(runtime);
         await closer.closeAll(runtime.state);
         await audit.append({ type: "stop", reason }).catch(() => undefined);
         await audit.close();
         await replay.close();
         await probe.close();
+        await control?.close();
         await dashboard?.close();
         unlock();
       })();

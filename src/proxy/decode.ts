@@ -1,8 +1,11 @@
 /**
  * Compressed response bodies are decoded before redaction, because masking a credential needs
  * the plaintext bytes. The agent then receives the identity-encoded body (always acceptable in
- * HTTP); an encoding Vault cannot decode is refused rather than passed through unscanned.
+ * HTTP); an encoding Vault cannot decode is refused rather than passed through unscanned. The
+ * same holds for transfer codings: Transfer-Encoding is hop-by-hop and never reaches the agent,
+ * so a `gzip` transfer coding must be undone here or its bytes would pass the redactor encoded.
  */
+import type { IncomingHttpHeaders } from "node:http";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import type { Transform } from "node:stream";
 import { SigilError } from "../errors.js";
@@ -26,6 +29,32 @@ export function decoderFor(contentEncoding: string | undefined): Transform | und
     );
   }
   return make();
+}
+
+/**
+ * The decoders for a response body, in the order they apply: transfer codings first (Node's
+ * parser has already removed a final `chunked`), then the content coding.
+ */
+export function responseDecoders(headers: IncomingHttpHeaders): Transform[] {
+  const out: Transform[] = [];
+  const codings = (headers["transfer-encoding"] ?? "")
+    .split(",")
+    .map((t) => t.trim().toLowerCase())
+    .filter((t) => t !== "" && t !== "identity");
+  if (codings[codings.length - 1] === "chunked") codings.pop();
+  for (const coding of codings.reverse()) {
+    const make = coding === "chunked" ? undefined : DECODERS[coding];
+    if (!make) {
+      throw new SigilError(
+        "ERR_UPSTREAM_FAILED",
+        "upstream response uses a transfer-coding Vault cannot inspect",
+      );
+    }
+    out.push(make());
+  }
+  const content = decoderFor(headers["content-encoding"]);
+  if (content) out.push(content);
+  return out;
 }
 
 /** Drops the headers that describe the encoded body once Vault forwards it decoded. */

@@ -1,7 +1,8 @@
 /**
  * Header hygiene both ways (spec §3): hop-by-hop headers, anything named by `Connection`,
  * proxy credentials and every `X-Sigil-*` header are removed before a request leaves Vault; the
- * agent's response loses hop-by-hop headers only.
+ * agent's response loses hop-by-hop headers only. Request framing (`Content-Length`,
+ * `Transfer-Encoding`) never passes through: the forwarder frames the body itself (framing.ts).
  */
 const HOP_BY_HOP = new Set([
   "connection",
@@ -15,11 +16,23 @@ const HOP_BY_HOP = new Set([
   "upgrade",
 ]);
 
+/**
+ * Headers a `Connection` token can never remove: dropping them would change how the message is
+ * delimited or where it goes (RFC 9110 §7.6.1 lets Connection name only hop-by-hop fields).
+ */
+const NEVER_HOP_BY_HOP = new Set(["host", "content-length", "transfer-encoding"]);
+
+/** Framing headers of the agent's request; the forwarder writes its own (framing.ts). */
+const FRAMING = new Set(["content-length", "transfer-encoding"]);
+
 function connectionTokens(raw: readonly string[]): Set<string> {
   const named = new Set<string>();
   for (let i = 0; i < raw.length; i += 2) {
     if ((raw[i] as string).toLowerCase() !== "connection") continue;
-    for (const t of (raw[i + 1] as string).split(",")) named.add(t.trim().toLowerCase());
+    for (const t of (raw[i + 1] as string).split(",")) {
+      const token = t.trim().toLowerCase();
+      if (!NEVER_HOP_BY_HOP.has(token)) named.add(token);
+    }
   }
   return named;
 }
@@ -30,7 +43,13 @@ export function outboundHeaders(raw: readonly string[]): Record<string, string |
   const out: Record<string, string | string[]> = {};
   for (let i = 0; i < raw.length; i += 2) {
     const name = (raw[i] as string).toLowerCase();
-    if (HOP_BY_HOP.has(name) || named.has(name) || name === "host" || name.startsWith("x-sigil-")) {
+    if (
+      HOP_BY_HOP.has(name) ||
+      FRAMING.has(name) ||
+      named.has(name) ||
+      name === "host" ||
+      name.startsWith("x-sigil-")
+    ) {
       continue;
     }
     const value = raw[i + 1] as string;

@@ -14,6 +14,8 @@ import type { RequestObservation } from "../observe/request-observation.js";
 /** What a request holds once its gate passed; filled step by step so a failure knows what to undo. */
 export interface Held {
   cred?: Credential;
+  /** The backend `cred` came from (for a failed revocation's record). */
+  backend?: string;
   /** The durable `release` record; once set, a failure is an `outcome`, not a `deny`. */
   release?: AuditRecord;
 }
@@ -49,7 +51,5 @@ export function releaseHeld(rt: Runtime, held: Held, requestId: string): void {
   const cred = held.cred;
   if (!cred) return;
   delete held.cred;
-  cred.release().catch(() => {
-    rt.logger.log("error", "credential release failed", { requestId });
-  });
+  rt.releases.release(cred, { requestId, backend: held.backend ?? "" });
 }

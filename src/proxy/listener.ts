@@ -20,6 +20,7 @@ import { handleConnect, type TunnelRegistry } from "./tunnel.js";
 import { handleUpgrade, isWebSocketUpgrade } from "./websocket.js";
 import type { SessionRegistry } from "./websocket-session.js";
 import { createTunnelQuota } from "./tunnel-quota.js";
+import { createNoRouteServer } from "./no-route-server.js";
 
 export interface ProxyServers {
   outer: Server;
@@ -39,11 +40,15 @@ export function createProxyServers(rt: Runtime): ProxyServers {
   // The inner server never listens (tunnels are handed to it), and Node only starts the periodic
   // head-timeout check on "listening": without this, a tunnel could dribble a head forever.
   inner.emit("listening");
+  const scopes = new WeakMap<object, RequestScope>();
+  const noRoute = createNoRouteServer(rt, limits, scopes, (err, socket) =>
+    onClientError(rt, err, socket, scopes.get(socket)?.host),
+  );
   const registry: TunnelRegistry = {
-    scopes: new WeakMap(),
+    scopes,
     open: new Set(),
     quota: createTunnelQuota(),
-    emitConnection: (tls) => inner.emit("connection", tls),
+    emitConnection: (tls, routed) => (routed ? inner : noRoute).emit("connection", tls),
   };
   inner.on("request", (req: IncomingMessage, res: ServerResponse) => {
     const scope = registry.scopes.get(req.socket);
@@ -71,6 +76,7 @@ export function createProxyServers(rt: Runtime): ProxyServers {
 
   const outer = createServer(limits);
   outer.maxHeadersCount = 0;
+  outer.once("close", () => noRoute.close());
   outer.on("connect", (req: IncomingMessage, socket: Socket, head: Buffer) => {
     void handleConnect(rt, registry, req, socket, head);
   });

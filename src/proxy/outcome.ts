@@ -13,6 +13,8 @@ export async function writeOutcome(
   fields: {
     status: number;
     error?: OutcomeError;
+    /** Why the proxy ended a session or stream (access-watch.ts); never request data. */
+    reason?: string;
     bytesIn?: number;
     bytesOut?: number;
     durationMs?: number;
@@ -31,7 +33,9 @@ export async function writeOutcome(
         bytesOut: fields.bytesOut ?? 0,
         durationMs: fields.durationMs ?? 0,
         ...(fields.error !== undefined ? { error: fields.error } : {}),
+        ...(fields.reason !== undefined ? { reason: fields.reason } : {}),
         ...(fields.redacted ? { redacted: fields.redacted } : {}),
+        ...(release["probe"] === true ? { probe: true } : {}),
       },
       { lazy: true },
     );

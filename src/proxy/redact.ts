@@ -29,12 +29,17 @@ export interface Redactor {
   readonly masked: number;
 }
 
-/** The byte strings to look for: each field, and the encodings injectors put on the wire. */
-export function credentialNeedles(cred: Credential): Buffer[] {
+/**
+ * The byte strings to look for: each field, the encodings injectors put on the wire, and what an
+ * injector derived for this one request (`derived`, e.g. a SigV4 signature; zeroed by `wipe`).
+ */
+export function credentialNeedles(cred: Credential, derived: readonly Buffer[] = []): Buffer[] {
   const out: Buffer[] = [];
   const add = (b: Buffer) => {
     if (b.length >= MIN_NEEDLE_BYTES && !out.some((o) => o.equals(b))) out.push(b);
   };
+  // First, so a whole derived value (an Authorization header) is masked before its parts are.
+  for (const d of derived) add(d);
   for (const value of cred.fields.values()) {
     add(Buffer.from(value));
     const text = value.toString("utf8");

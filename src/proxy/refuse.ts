@@ -8,6 +8,7 @@ import type { SigilError } from "../errors.js";
 import { reportRefusal } from "../observe/request-observation.js";
 import type { DenyInfo } from "./deny-info.js";
 import type { Runtime } from "./runtime.js";
+import { probeMark } from "../probe/mark.js";
 
 const DENY_WAIT_MS = 1000;
 
@@ -35,6 +36,7 @@ export async function recordDeny(
     ...(info.replayId !== undefined ? { replayId: info.replayId } : {}),
     ...(info.replayClaimed ? { replayClaimed: true } : {}),
     ...(info.exp !== undefined ? { exp: info.exp } : {}),
+    ...probeMark(info.agent?.id),
   };
   let timer: NodeJS.Timeout | undefined;
   const wait = new Promise<void>((resolve) => {

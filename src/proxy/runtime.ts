@@ -14,6 +14,8 @@ import type { Logger } from "../log.js";
 import type { LeafCache } from "../mitm/leaf-cache.js";
 import type { ProxyObserver } from "../observe/observer.js";
 import type { ReplayStore } from "../replay/store.js";
+import type { AccessWatch } from "./access-watch.js";
+import type { ReleaseTracker } from "./releases.js";
 
 export interface RuntimeState {
   config: RuntimeConfig;
@@ -39,6 +41,10 @@ export interface Runtime {
   inflight: number;
   /** Set when shutdown begins: new requests on open tunnels get 503 ERR_SHUTTING_DOWN. */
   stopping: boolean;
+  /** Open sessions and streams, ended when a reload revokes their access (access-watch.ts). */
+  access: AccessWatch;
+  /** Credential releases and lease revocations in flight; shutdown waits for them (releases.ts). */
+  releases: ReleaseTracker;
 }
 
 /** Builds the state for a config, reusing the previous key ring and backends where unchanged. */

@@ -5,12 +5,13 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable, Transform } from "node:stream";
-import { decoderFor, withoutEncodingHeaders } from "./decode.js";
+import { responseDecoders, withoutEncodingHeaders } from "./decode.js";
 import { SigilError, type OutcomeError } from "../errors.js";
 import type { Redactor } from "./redact.js";
 import type { AuditRecord } from "../audit/record.js";
 import type { CompiledRoute } from "../config/compile.js";
 import type { OutboundRequest } from "../inject/injector.js";
+import type { OutboundBody } from "../forward.js";
 import type { RequestScope } from "./request-scope.js";
 import { writeOutcome } from "./outcome.js";
 import type { Deadline } from "./deadline.js";
@@ -23,7 +24,7 @@ export interface Prepared {
   scope: RequestScope;
   route: CompiledRoute;
   out: OutboundRequest;
-  body: Readable | Buffer;
+  body: OutboundBody;
   /** Masks the credential in whatever the upstream sends back. */
   redactor: Redactor;
 }
@@ -45,7 +46,7 @@ export async function streamResponse(
   const started = performance.now();
   let bytesIn = 0;
   if (Buffer.isBuffer(p.body)) bytesIn = p.body.length;
-  else p.body.on("data", (c: Buffer) => (bytesIn += c.length));
+  else p.body.stream.on("data", (c: Buffer) => (bytesIn += c.length));
   // An agent that hangs up before the response head must not keep the credential (and a dynamic
   // lease) alive until the upstream answers: abort the upstream call and close the record.
   const abort = new AbortController();
@@ -58,7 +59,13 @@ export async function streamResponse(
   let upstream: IncomingMessage;
   try {
     upstream = await x.deadline.race(
-      rt.upstream.request(upstreamTarget(state, p.scope, p.route), p.out, p.body, abort.signal),
+      rt.upstream.request(
+        upstreamTarget(state, p.scope, p.route),
+        p.out,
+        p.body,
+        abort.signal,
+        p.scope.agent.id,
+      ),
     );
   } catch (err) {
     if (x.res.destroyed && !x.res.headersSent) {
@@ -77,32 +84,39 @@ export async function streamResponse(
   x.deadline.clear();
   const status = upstream.statusCode ?? 502;
   const bodyless = x.req.method === "HEAD" || status === 204 || status === 304;
-  let decoder;
+  let decoders: Transform[];
   try {
-    decoder = bodyless ? undefined : decoderFor(upstream.headers["content-encoding"]);
+    decoders = bodyless ? [] : responseDecoders(upstream.headers);
   } catch (err) {
     upstream.destroy();
     throw err;
   }
   let headers = responseHeaders(upstream.rawHeaders);
-  if (decoder) headers = withoutEncodingHeaders(headers);
-  x.res.writeHead(status, upstream.statusMessage, p.redactor.headers(headers));
+  if (decoders.length > 0) headers = withoutEncodingHeaders(headers);
+  // The standard reason phrase, never the upstream's: it is free text and can echo a credential.
+  x.res.writeHead(status, p.redactor.headers(headers));
   let bytesOut = 0;
-  const error = await pipeBody(
+  const access = rt.access.hold(state, p.scope.agent, p.route, () => {
+    upstream.destroy();
+    x.res.destroy();
+  });
+  const piped = await pipeBody(
     upstream,
-    decoder ? [decoder, p.redactor.body()] : [p.redactor.body()],
+    [...decoders, p.redactor.body()],
     x.res,
     state.config.proxy.idleTimeoutMs,
     (n) => {
       bytesOut += n;
     },
   );
+  const ended = access.close(piped);
+  const error = ended.error;
   await writeOutcome(rt, x.release, x.requestId, {
     status,
     bytesIn,
     bytesOut,
     durationMs: Math.round(performance.now() - started),
-    ...(error ? { error } : {}),
+    ...ended,
     ...(p.redactor.masked > 0 ? { redacted: p.redactor.masked } : {}),
   });
   return error ? { status, error } : { status };

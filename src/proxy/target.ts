@@ -30,7 +30,6 @@ export function resolveRequestTarget(scope: RequestScope, req: IncomingMessage):
     rawPath = m[3] || "/";
   }
   const host = singleHost(req.rawHeaders);
-  checkTransferEncoding(req.headers["transfer-encoding"]);
   checkAuthority(scope, host);
   const { path, query } = normalizePath(rawPath);
   return { path, pathWithQuery: query ? `${path}?${query}` : path };
@@ -48,17 +47,6 @@ function singleHost(raw: readonly string[]): string {
   if (host === undefined || host === "")
     throw new SigilError("ERR_BAD_REQUEST", "request has no Host header");
   return host;
-}
-
-/**
- * Only `chunked` is accepted: with `gzip, chunked` Node would de-chunk but leave the gzip coding
- * undeclared once Transfer-Encoding is stripped as hop-by-hop, so upstream and body binding would
- * see different bytes than the agent meant.
- */
-function checkTransferEncoding(te: string | undefined): void {
-  if (te !== undefined && te.trim().toLowerCase() !== "chunked") {
-    throw new SigilError("ERR_BAD_REQUEST", "Transfer-Encoding other than chunked is refused");
-  }
 }
 
 function checkAuthority(scope: RequestScope, authority: string): void {

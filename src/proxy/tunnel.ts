@@ -1,7 +1,10 @@
 /**
- * CONNECT handling (spec §3): authenticate the agent, refuse hosts none of its routes cover
- * (before any TLS — Vault is not an open egress proxy), answer 200, then terminate TLS with a
- * per-host leaf from the Vault CA and hand the decrypted stream to the inner HTTP/1.1 server.
+ * CONNECT handling (spec §3): authenticate the agent (no TLS for an unauthenticated peer), answer
+ * 200, terminate TLS with a per-host leaf from the Vault CA and hand the decrypted stream to the
+ * inner HTTP/1.1 server — or, for a host none of the agent's routes cover, to the no-route server,
+ * which answers every request `403 ERR_NO_ROUTE` so the agent's SDK can show the code. Such a
+ * tunnel forwards nothing (Vault is not an open egress proxy), and its leaf comes from a small
+ * separate pool so arbitrary names cannot evict routed hosts' leaves.
  */
 import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
@@ -24,7 +27,8 @@ export interface TunnelRegistry {
   open: Set<Socket>;
   /** Open tunnels per agent, capped by `proxy.max_tunnels_per_agent`. */
   quota: TunnelQuota;
-  emitConnection(tls: TLSSocket): void;
+  /** Hands a decrypted tunnel to the pipeline's server, or to the no-route server. */
+  emitConnection(tls: TLSSocket, routed: boolean): void;
 }
 
 export async function handleConnect(
@@ -63,17 +67,7 @@ export async function handleConnect(
       undefined,
     );
   }
-  if (!rt.state.config.routes.coversHost(agent.id, host, port)) {
-    return refuseRaw(
-      rt,
-      socket,
-      requestId,
-      agent,
-      "ERR_NO_ROUTE",
-      "no route of this agent covers this host",
-      `${host}:${port}`,
-    );
-  }
+  const routed = rt.state.config.routes.coversHost(agent.id, host, port);
   const max = rt.state.config.proxy.maxTunnelsPerAgent;
   const releaseSlot = registry.quota.acquire(agent.id, max);
   if (!releaseSlot) {
@@ -93,7 +87,7 @@ export async function handleConnect(
   if (head.length > 0) socket.unshift(head);
   let context;
   try {
-    context = rt.leaves.secureContext(host);
+    context = rt.leaves.secureContext(host, routed ? "routed" : "unrouted");
   } catch {
     socket.destroy();
     return;
@@ -111,7 +105,7 @@ export async function handleConnect(
   registry.scopes.set(tls, { scheme: "https", host, port, agent });
   tls.once("secure", () => {
     socket.setTimeout(0);
-    registry.emitConnection(tls);
+    registry.emitConnection(tls, routed);
   });
 }
 
@@ -120,7 +114,7 @@ async function refuseRaw(
   socket: Socket,
   requestId: string,
   agent: Agent | undefined,
-  code: "ERR_AGENT_UNAUTHENTICATED" | "ERR_BAD_REQUEST" | "ERR_NO_ROUTE" | "ERR_TOO_MANY_TUNNELS",
+  code: "ERR_AGENT_UNAUTHENTICATED" | "ERR_BAD_REQUEST" | "ERR_TOO_MANY_TUNNELS",
   reason: string,
   hostInfo: string | undefined,
 ): Promise<void> {

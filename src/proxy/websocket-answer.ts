@@ -8,7 +8,7 @@ import { STATUS_CODES } from "node:http";
 import type { Duplex, Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { SigilError } from "../errors.js";
-import { decoderFor, withoutEncodingHeaders } from "./decode.js";
+import { responseDecoders, withoutEncodingHeaders } from "./decode.js";
 import { responseHeaders } from "./headers.js";
 import type { Redactor } from "./redact.js";
 
@@ -38,7 +38,7 @@ export function relayAnswer(
   redactor: Redactor,
   idleMs: number,
 ): Promise<number> {
-  const decoder = decoderFor(res.headers["content-encoding"]);
+  const decoders = responseDecoders(res.headers);
   // Delimited by close: the length goes (decoding changes it), and so does an identity encoding.
   const headers = withoutEncodingHeaders(responseHeaders(res.rawHeaders));
   agent.write(head(res.statusCode ?? 502, [...redactor.headers(headers), "Connection", "close"]));
@@ -47,7 +47,7 @@ export function relayAnswer(
     bytes += chunk.length;
   });
   res.socket.setTimeout(idleMs, () => res.destroy(new Error("idle")));
-  const stages: Readable[] = decoder ? [res, decoder] : [res];
+  const stages: Readable[] = [res, ...decoders];
   return pipeline([...stages, redactor.body(), agent]).then(() => bytes);
 }
 

@@ -15,12 +15,15 @@ import type { RequestScope } from "./request-scope.js";
 import { recordFailure, releaseHeld, type Held } from "./held.js";
 import type { UpgradeAnswer } from "../forward.js";
 import { createDeadline } from "./deadline.js";
+import { hasBody, requestFraming } from "./framing.js";
 import { outboundHeaders } from "./headers.js";
 import { writeOutcome } from "./outcome.js";
 import { createRedactor, credentialNeedles, type Redactor } from "./redact.js";
 import type { DenyInfo } from "./deny-info.js";
 import { writeRawError } from "./respond.js";
-import type { Runtime } from "./runtime.js";
+import type { Runtime, RuntimeState } from "./runtime.js";
+import type { Agent } from "../agents.js";
+import type { CompiledRoute } from "../config/compile.js";
 import { upstreamTarget } from "./upstream-target.js";
 import { relayAnswer, switchingHead } from "./websocket-answer.js";
 import { runSession, type SessionRegistry } from "./websocket-session.js";
@@ -54,30 +57,34 @@ export async function handleUpgrade(
   agent.pause();
   if (head.length > 0) agent.unshift(head);
   agent.on("error", () => agent.destroy());
-  const deadline = createDeadline(state.config.proxy.deadlineMs);
+  // The agent hanging up before the 101 ends the handshake like the deadline does.
+  const deadline = createDeadline(state.config.proxy.deadlineMs, agent);
   const abort = new AbortController();
   const onDeadline = () => abort.abort(deadline.signal.reason);
-  const onAgentGone = () => abort.abort(new SigilError("ERR_UPSTREAM_FAILED", "agent went away"));
   deadline.signal.addEventListener("abort", onDeadline, { once: true });
-  agent.once("close", onAgentGone);
   rt.inflight++;
   const obs = new RequestObservation();
   const held: Held = {};
   let redactor: Redactor | undefined;
   try {
+    // An opening handshake has no body (RFC 6455 §4.1); bytes after its head are frames. A
+    // declared body would be read by the upstream as the start of the session, so it is refused.
+    if (hasBody(requestFraming(req))) {
+      throw new SigilError("ERR_BAD_REQUEST", "a WebSocket handshake must not carry a body");
+    }
     const headers = handshakeHeaders(req.rawHeaders);
     const ctx = { rt, state, scope, req, info, deadline, obs };
     const { gate, out } = await prepareOutbound(ctx, held, headers);
     const release = held.release!;
-    redactor = createRedactor(credentialNeedles(held.cred!));
+    redactor = createRedactor(credentialNeedles(held.cred!, out.derivedSecrets));
     const target = upstreamTarget(state, scope, gate.route);
     const answer = await deadline.race(rt.upstream.upgrade(target, out, abort.signal));
     // The handshake carried the credential; the session itself never needs it again.
     releaseHeld(rt, held, requestId);
     deadline.clear();
     deadline.signal.removeEventListener("abort", onDeadline);
-    agent.off("close", onAgentGone);
-    const ended = await relay(rt, answer, agent, redactor, sessions);
+    const grant = { state, agent: scope.agent, route: gate.route };
+    const ended = await relay(rt, answer, agent, redactor, sessions, grant);
     obs.ended(ended);
     await writeOutcome(rt, release, requestId, { ...ended, ...timing(started, redactor) });
   } catch (caught) {
@@ -90,7 +97,6 @@ export async function handleUpgrade(
   } finally {
     deadline.clear();
     deadline.signal.removeEventListener("abort", onDeadline);
-    agent.off("close", onAgentGone);
     rt.inflight--;
     reportRequest(rt, obs, info);
     redactor?.wipe();
@@ -109,7 +115,14 @@ async function relay(
   agent: Duplex,
   redactor: Redactor,
   sessions: SessionRegistry,
-): Promise<{ status: number; bytesIn?: number; bytesOut?: number; error?: OutcomeError }> {
+  grant: { state: RuntimeState; agent: Agent; route: CompiledRoute },
+): Promise<{
+  status: number;
+  bytesIn?: number;
+  bytesOut?: number;
+  error?: OutcomeError;
+  reason?: string;
+}> {
   const idleMs = rt.state.config.proxy.idleTimeoutMs;
   if (!answer.upgraded) {
     const status = answer.res.statusCode ?? 502;
@@ -136,13 +149,18 @@ async function relay(
     upstream.destroy();
     throw err;
   }
+  // A reload that revokes the agent or changes the route, or max_session_ms, ends the session.
+  const access = rt.access.hold(grant.state, grant.agent, grant.route, () => {
+    agent.destroy();
+    upstream.destroy();
+  });
   const end = await runSession(
     { agent, upstream, upstreamHead: answer.head },
     redactor,
     idleMs,
     sessions,
   );
-  return { status: 101, ...end };
+  return { status: 101, bytesIn: end.bytesIn, bytesOut: end.bytesOut, ...access.close(end.error) };
 }
 
 /**

@@ -7,6 +7,12 @@ import { createClient, ErrorReply } from "@redis/client";
 import { isIP } from "node:net";
 import { SigilError } from "../errors.js";
 import type { Logger } from "../log.js";
+import {
+  clockSkewReason,
+  DEFAULT_CLOCK_CHECK_EVERY_MS,
+  DEFAULT_MAX_CLOCK_SKEW_MS,
+  measureClockSkew,
+} from "./redis-clock.js";
 import type { ReplayStore } from "./store.js";
 
 /** Every claim is the key `sigil-vault:replay:<replay id>`; its value is "1". */
@@ -39,10 +45,20 @@ export interface RedisReplayOptions {
   maxReconnectDelayMs?: number;
   /** A connection whose claims have gone unanswered this long is replaced; default 2000 ms. */
   recycleAfterMs?: number;
+  /** Vault's clock, compared with Redis' TIME (redis-clock.ts); injectable for tests. */
+  nowMs?: () => number;
+  /** Claims are refused while the clocks differ by more; default 60 s. */
+  maxClockSkewMs?: number;
+  /** How often the skew is measured again; default 30 s (and at every connect). */
+  clockCheckEveryMs?: number;
 }
 
 /** A ReplayStore on Redis; `connected` tells whether claims can currently be answered. */
-export type RedisReplayStore = ReplayStore & { readonly connected: boolean };
+export type RedisReplayStore = ReplayStore & {
+  readonly connected: boolean;
+  /** Measures Redis' clock minus Vault's now, in ms (for doctor); rejects when unreachable. */
+  measureClockSkew(): Promise<number>;
+};
 
 type Client = ReturnType<typeof newClient>;
 
@@ -61,8 +77,12 @@ export async function createRedisReplayStore(
   const recycleAfterMs = opts.recycleAfterMs ?? 2000;
   const log = (level: "info" | "warn", msg: string, reason?: string) =>
     opts.logger?.log(level, msg, { store: "redis", ...(reason ? { reason } : {}) });
+  const nowMs = opts.nowMs ?? Date.now;
+  const maxSkewMs = opts.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
   let closed = false;
   let available = false;
+  /** The last skew measured on the current connection; a new connection is measured again. */
+  let clock: { client: Client; skewMs: number } | undefined;
   /** When the current run of unanswered claims began; any answer from Redis clears it. */
   let stalledSince: number | undefined;
   const warnedAt = new Map<string, number>();
@@ -80,6 +100,7 @@ export async function createRedisReplayStore(
       if (c !== client) return;
       available = true;
       log("info", "replay store connected");
+      void checkClock(c).catch(() => undefined); // a claim measures again if this failed
     });
     c.on("error", (err: unknown) => {
       if (c !== client || closed) return;
@@ -111,6 +132,19 @@ export async function createRedisReplayStore(
     if (available) warnEvery("replay store claim failed", reason(err)); // else: see "connection failed"
   };
 
+  /** Measures and keeps the skew of `c`; a skew beyond the bound is logged (claims refuse). */
+  const checkClock = async (c: Client): Promise<number> => {
+    const skewMs = await measureClockSkew(() => bounded(c.time(), timeoutMs), nowMs);
+    if (c === client) clock = { client: c, skewMs };
+    const why = clockSkewReason(skewMs, maxSkewMs);
+    if (why) warnEvery("replay store clock skew: refusing attested requests (503)", why);
+    return skewMs;
+  };
+  const clockTimer = setInterval(() => {
+    if (client.isReady) void checkClock(client).catch(() => undefined);
+  }, opts.clockCheckEveryMs ?? DEFAULT_CLOCK_CHECK_EVERY_MS);
+  clockTimer.unref();
+
   const ready = new Promise<void>((resolve) => client.once("ready", resolve));
   await waitAtMost(ready, opts.connectWaitMs ?? 2000);
   if (!client.isReady) log("warn", "replay store not reachable yet: refusing until it is");
@@ -124,12 +158,16 @@ export async function createRedisReplayStore(
       const c = client;
       let reply: unknown;
       try {
+        const skewMs = clock?.client === c ? clock.skewMs : await checkClock(c);
+        const why = clockSkewReason(skewMs, maxSkewMs);
+        if (why) throw new SigilError("ERR_REPLAY_STORE_UNAVAILABLE", why);
         const set = c.set(REPLAY_KEY_PREFIX + id, "1", {
           condition: "NX",
           expiration: { type: "PXAT", value: Math.ceil(expiresAtMs) },
         });
         reply = await bounded(set, timeoutMs);
       } catch (err) {
+        if (err instanceof SigilError) throw err;
         noteFailure(c, err);
         throw unavailable();
       }
@@ -138,9 +176,14 @@ export async function createRedisReplayStore(
       if (reply === null) return false;
       throw unavailable();
     },
+    async measureClockSkew() {
+      if (closed || !client.isReady) throw unavailable();
+      return checkClock(client).catch(() => Promise.reject(unavailable()));
+    },
     async close() {
       if (closed) return;
       closed = true;
+      clearInterval(clockTimer);
       if (client.isOpen) await waitAtMost(client.close(), 1000).catch(() => undefined);
       client.destroy();
     },

@@ -11,6 +11,7 @@ import { describe, it, type TestContext } from "node:test";
 import { resolveAnchorKey } from "../../src/attestation/anchor.js";
 import { rawKeyFingerprint } from "../../src/attestation/fingerprint.js";
 import { SigilError } from "../../src/errors.js";
+import { closedPort } from "../helpers/loopback-server.js";
 import { makeTmpDir } from "../helpers/tmp-dir.js";
 import { anchorFor, generateTestKey } from "../helpers/tokens.js";
 
@@ -141,6 +142,35 @@ describe("resolveAnchorKey refuses", () => {
       rejectsWith("did not answer within 150 ms"),
     );
     assert.ok(Date.now() - started < 2000);
+  });
+
+  it("an unreachable JWKS URL, naming the URL and the cause", async () => {
+    const port = await closedPort();
+    const jwksUrl = `http://127.0.0.1:${port}/jwks.json`;
+    await assert.rejects(
+      resolveAnchorKey(anchorFor(key, { fingerprint: pinned, jwk: undefined, jwksUrl })),
+      rejectsWith(
+        `JWKS URL ${jwksUrl} could not be fetched: connect ECONNREFUSED 127.0.0.1:${port}`,
+      ),
+    );
+  });
+
+  it("a JWKS URL's query string is never shown (it may carry a token)", async (t) => {
+    const url = await serve(t, (_req, res) => res.writeHead(500).end());
+    await assert.rejects(
+      resolveAnchorKey(
+        anchorFor(key, {
+          fingerprint: pinned,
+          jwk: undefined,
+          jwksUrl: `${url}?access_token=s3cret`,
+        }),
+      ),
+      (err: unknown) => {
+        assert.ok(err instanceof SigilError);
+        assert.equal(err.reason, `JWKS URL ${url}?… answered HTTP 500`);
+        return true;
+      },
+    );
   });
 
   const badUrls: [string, string, string][] = [

@@ -18,15 +18,24 @@ const LIVE = { method: "POST", url: "https://api.example.com/v1/chat?model=x&n=1
 const BASE = { action: "http", method: "POST", url: LIVE.url, task_id: "t-1" };
 const sha256 = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
 
-/** Independent pg-commit-v1 for flat string-valued intents (keys sorted, no whitespace). */
-function txCommitOf(intent: Record<string, string>): string {
-  const keys = Object.keys(intent).sort();
-  return sha256(
-    "{" + keys.map((k) => `${JSON.stringify(k)}:${JSON.stringify(intent[k])}`).join(",") + "}",
-  );
+type Intent = Record<string, string | Record<string, string>>;
+
+/** Independent pg-commit-v1 for string-valued intents, one level of nesting (keys sorted, no whitespace). */
+function txCommitOf(intent: Intent): string {
+  const canon = (o: Intent | Record<string, string>): string =>
+    "{" +
+    Object.keys(o)
+      .sort()
+      .map((k) => {
+        const v = o[k]!;
+        return `${JSON.stringify(k)}:${typeof v === "string" ? JSON.stringify(v) : canon(v)}`;
+      })
+      .join(",") +
+    "}";
+  return sha256(canon(intent));
 }
 
-function attFor(intent: Record<string, string> | undefined): VerifiedAttestation {
+function attFor(intent: Intent | undefined): VerifiedAttestation {
   return {
     replayId: "jti:x",
     iss: "sigil-core",
@@ -40,7 +49,7 @@ function attFor(intent: Record<string, string> | undefined): VerifiedAttestation
 }
 
 /** The header for `intent`, with an attestation that committed to `attested` (default: the same). */
-function bound(intent: Record<string, string>, attested = intent) {
+function bound(intent: Intent, attested = intent) {
   return { header: b64(JSON.stringify(intent)), att: attFor(attested) };
 }
 
@@ -142,6 +151,21 @@ describe("checkIntentBinding verifies", () => {
       bodySha256: "ab".repeat(32),
     });
   });
+
+  it("returns a body hash pinned in metadata.body_sha256 (where Sign's closed schema allows it)", () => {
+    const metadata = { body_sha256: "CD".repeat(32), nonce: "n-1" };
+    const { header, att } = bound({ ...BASE, metadata });
+    assert.deepEqual(checkIntentBinding(header, att, LIVE, "required"), {
+      result: "verified",
+      bodySha256: "cd".repeat(32),
+    });
+  });
+
+  it("accepts the same hash in both places", () => {
+    const hash = "ef".repeat(32);
+    const { header, att } = bound({ ...BASE, body_sha256: hash, metadata: { body_sha256: hash } });
+    assert.equal(checkIntentBinding(header, att, LIVE, "required").bodySha256, hash);
+  });
 });
 
 describe("checkIntentBinding refuses as a mismatch", () => {
@@ -212,13 +236,23 @@ describe("checkIntentBinding refuses as invalid", () => {
     );
   }
 
-  it("a body_sha256 that is not 64 hex characters", () => {
-    const { header, att } = bound({ ...BASE, body_sha256: "abc" });
-    assert.throws(
-      () => checkIntentBinding(header, att, LIVE, "optional"),
-      (err: unknown) => err instanceof SigilError && err.code === "ERR_ATTESTATION_INVALID",
-    );
-  });
+  const badHashes: [string, Intent][] = [
+    ["a body_sha256 that is not 64 hex characters", { ...BASE, body_sha256: "abc" }],
+    ["a metadata.body_sha256 that is not 64 hex", { ...BASE, metadata: { body_sha256: "abc" } }],
+    [
+      "two different body hashes",
+      { ...BASE, body_sha256: "ab".repeat(32), metadata: { body_sha256: "cd".repeat(32) } },
+    ],
+  ];
+  for (const [name, intent] of badHashes) {
+    it(name, () => {
+      const { header, att } = bound(intent);
+      assert.throws(
+        () => checkIntentBinding(header, att, LIVE, "optional"),
+        (err: unknown) => err instanceof SigilError && err.code === "ERR_ATTESTATION_INVALID",
+      );
+    });
+  }
 });
 
 describe("checkBodyHash", () => {

@@ -38,6 +38,18 @@ const rows: [string, AuditRecord, string[]][] = [
     ["outcome 0 5000ms", "error ERR_DEADLINE_EXCEEDED"],
   ],
   [
+    "a failed lease revocation shows the action, the lease, its backend and request",
+    {
+      ...chain,
+      type: "lease",
+      action: "revoke_failed",
+      leaseId: "database/creds/ro/abc",
+      backend: "hv",
+      requestId: "req-2",
+    },
+    ["lease revoke_failed", "database/creds/ro/abc backend hv request req-2"],
+  ],
+  [
     "a start shows where it listens",
     { ...chain, type: "start", listen: "127.0.0.1:10255", pid: 7 },
     ["listen 127.0.0.1:10255 pid 7"],

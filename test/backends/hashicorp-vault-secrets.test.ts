@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createPrivateKey, X509Certificate } from "node:crypto";
+import { UnusedLeaseError } from "../../src/backends/backend.js";
 import { ALL_PATHS, ctx, sigilError, startVaultFixture, text } from "./hashicorp-vault-fixture.js";
 
 async function setup(t: { after(fn: () => Promise<void>): void }) {
@@ -103,21 +104,26 @@ test("dynamic secrets carry the lease id and their lease is revoked on release, 
   );
 });
 
-test("a dynamic secret that cannot be used (missing field) is revoked at once", async (t) => {
+test("a dynamic secret that cannot be used (missing field) hands its lease back to revoke", async (t) => {
   const { fx, backend } = await setup(t);
   fx.fake.addDatabaseRole("database", "readonly");
+  let failure: unknown;
   await assert.rejects(
-    backend.fetch("database/creds/readonly#token", ctx()),
+    backend.fetch("database/creds/readonly#token", ctx()).catch((err: unknown) => {
+      failure = err;
+      throw err;
+    }),
     sigilError("ERR_BACKEND_FAILED", /no field "token"/),
   );
-  for (const until = Date.now() + 2000; fx.fake.revocations.length === 0 && Date.now() < until;) {
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  assert.equal(fx.fake.revocations.length, 1);
-  assert.equal([...fx.fake.leases.values()].filter((l) => !l.revoked).length, 0);
+  assert.ok(failure instanceof UnusedLeaseError, "the caller gets the lease to revoke");
+  const lease = [...fx.fake.leases.values()][0]!;
+  assert.equal(failure.unused.leaseId, lease.id);
+  assert.equal(failure.unused.fields.size, 0, "no credential value travels with it");
+  await failure.unused.release();
+  assert.deepEqual(fx.fake.revocations, [lease.id]);
 });
 
-test("a failed revocation rejects release without leaking the lease's credential", async (t) => {
+test("a failed revocation is retried once, then rejects release without leaking the credential", async (t) => {
   const fx = await startVaultFixture();
   t.after(() => fx.close());
   const token = fx.fake.addToken({ paths: ["database/creds/*"] });
@@ -131,6 +137,8 @@ test("a failed revocation rejects release without leaking the lease's credential
       token,
     ]),
   );
+  const attempts = fx.fake.requests.filter((r) => r.path === "sys/leases/revoke");
+  assert.equal(attempts.length, 2, "one attempt and one retry");
 });
 
 test("PKI issue POSTs the query as JSON and yields certificate, private_key and ca_chain", async (t) => {
@@ -167,6 +175,9 @@ test("refs that could expose Vault's own token or escape the path are refused be
   for (const ref of [
     "auth/token/lookup-self#id",
     "sys/leases/lookup",
+    "ns1/sys/leases/lookup",
+    "ns1/team-a/auth/token/lookup-self#id",
+    "ns1/auth/approle/role/agent/secret-id",
     "secret/../auth/token/lookup-self",
     "/secret/data/x",
     "secret//data",

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createActivity, DENIAL_MINUTES } from "../../src/dashboard/activity.js";
+import { PROBE_AGENT_ID } from "../../src/probe/names.js";
 import { makeSummary as summary, T0 } from "../helpers/request-summary.js";
 
 describe("dashboard activity", () => {
@@ -20,6 +21,19 @@ describe("dashboard activity", () => {
     assert.equal(s.totals.allow, 5);
     assert.equal(s.recent[0]!.ms, 1.3);
     assert.equal(s.recent[0]!.time, new Date(T0).toISOString());
+  });
+
+  it("ignores the built-in probe's requests (doctor --probe)", () => {
+    const a = createActivity({ nowMs: () => T0 });
+    a.observer.request(summary({ requestId: "probe", agentId: PROBE_AGENT_ID }));
+    a.observer.request(summary({ requestId: "real" }));
+    const s = a.snapshot();
+    assert.deepEqual(
+      s.recent.map((r) => r.requestId),
+      ["real"],
+    );
+    assert.equal(s.totals.allow, 1);
+    assert.ok(!s.agents.some((x) => x.id === PROBE_AGENT_ID));
   });
 
   it("buckets denials per minute by code, and drops buckets older than an hour", () => {

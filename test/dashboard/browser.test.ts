@@ -1,8 +1,9 @@
 /**
  * The dashboard in a real browser (headless Debian Chromium driven by playwright-core): the page
  * loads under its strict CSP with no script errors, a request sent through the proxy shows up
- * live, and denials, per-agent and per-route counts, the audit chain head and the config tables
- * render — with no credential, agent token or attestation anywhere in the page. Skips, saying why,
+ * live, and denials, per-agent and per-route counts (routes by host and path), the audit chain
+ * head and the config tables render; times are UTC, the request table filters by agent, route and
+ * decision and links each row to its read-only audit record, and the denials chart has axes — with no credential, agent token or attestation anywhere in the page. Skips, saying why,
  * when /usr/bin/chromium is absent (.ci/run installs it, so CI never skips).
  */
 import assert from "node:assert/strict";
@@ -65,7 +66,13 @@ describe("the dashboard in headless Chromium", { skip }, () => {
     const agentRow = page.locator("#agents tbody tr", { hasText: h.agent.name });
     await agentRow.waitFor(WAIT);
     assert.deepEqual((await agentRow.locator("td").allInnerTexts()).slice(1), ["1", "1", "0"]);
-    await page.locator("#routes tbody tr", { hasText: release["route"] as string }).waitFor(WAIT);
+    await page.locator("#routes tbody tr", { hasText: `${API_HOST}/v1/*` }).waitFor(WAIT);
+    assert.equal(
+      await allowRow.locator("td.route").innerText(),
+      `${API_HOST}/v1/*`,
+      "routes are labelled by host and path",
+    );
+    assert.equal(await allowRow.locator("td.route").getAttribute("title"), release["route"]);
     await page.locator("#backend-latency tbody tr", { hasText: "demo-env" }).waitFor(WAIT);
 
     const head = (await page.locator("#audit-head").innerText()).trim();
@@ -84,6 +91,70 @@ describe("the dashboard in headless Chromium", { skip }, () => {
     const anchors = await page.locator("#cfg-anchors tbody").innerText();
     assert.match(anchors, /sha256:[0-9a-f]{64}/);
     assert.ok((await page.locator("#denial-chart .bar").count()) === 60);
+    assert.equal(await page.locator("#chart-y-max").innerText(), "1");
+    assert.match(await page.locator("#chart-x-end").innerText(), /^\d\d:\d\d UTC$/);
+    assert.match(await page.locator("#chart-x-start").innerText(), /^\d\d:\d\d$/);
+  });
+
+  it("shows every time in UTC, labelled", async () => {
+    assert.match(
+      await page.locator("#summary").innerText(),
+      /up since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/,
+    );
+    assert.match(
+      await page.locator("#status").innerText(),
+      /^updated \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/,
+    );
+    assert.equal(await page.locator("#recent thead th").first().innerText(), "time (UTC)");
+    assert.match(await page.locator("#cfg-agents tbody td").nth(2).innerText(), / UTC$/);
+  });
+
+  it("filters the request table by decision, agent and route", async () => {
+    const rows = page.locator("#recent tbody tr");
+    await page.selectOption("#filter-decision", "deny");
+    await page
+      .locator('#recent tbody tr[data-decision="allow"]')
+      .first()
+      .waitFor({ state: "detached", ...WAIT });
+    assert.ok((await rows.count()) >= 1);
+    for (const d of await rows.evaluateAll((trs) =>
+      trs.map((tr) => tr.getAttribute("data-decision")),
+    ))
+      assert.equal(d, "deny");
+    await page.selectOption("#filter-decision", "allow");
+    await page
+      .locator('#recent tbody tr[data-decision="deny"]')
+      .first()
+      .waitFor({ state: "detached", ...WAIT });
+    await page.selectOption("#filter-agent", h.agent.name);
+    const route = (await h.readAudit()).find((r) => r.type === "release")!["route"] as string;
+    await page.selectOption("#filter-route", route);
+    assert.ok((await rows.count()) >= 1);
+    assert.match(
+      await page.locator("#recent-count").innerText(),
+      /^showing \d+ of \d+ matching \(\d+ kept\)$/,
+    );
+    await page.selectOption("#filter-decision", "error");
+    await page
+      .locator("#recent tbody", { hasText: "no request matches the filters" })
+      .waitFor(WAIT);
+    for (const id of ["#filter-decision", "#filter-agent", "#filter-route"])
+      await page.selectOption(id, "");
+  });
+
+  it("links each request to its audit record, shown read-only at /audit/<seq>", async () => {
+    const release = (await h.readAudit()).find((r) => r.type === "release")!;
+    const link = page.locator(
+      `#recent tr[data-request-id="${release["requestId"] as string}"] td.seq a`,
+    );
+    await link.waitFor(WAIT);
+    assert.equal(await link.innerText(), String(release.seq));
+    await Promise.all([page.waitForURL(`**/audit/${release.seq}`, WAIT), link.click()]);
+    const table = await page.locator("#record").innerText();
+    assert.match(table, new RegExp(`requestId\\s+${release["requestId"] as string}`));
+    assert.match(table, new RegExp(`hash\\s+${release.hash}`));
+    await page.goBack(WAIT);
+    await page.locator("#recent tbody tr").first().waitFor(WAIT);
   });
 
   it("holds no credential, token or attestation, and ran without script or CSP errors", async () => {

@@ -101,6 +101,51 @@ describe("dashboard and metrics with real requests", () => {
     assert.equal(s.config.backends[0].kind, "env");
   });
 
+  it("labels routes by host and path and links each request to its audit record's seq", async () => {
+    const s = JSON.parse((await dashboardGet(h.dashboardPort, "/api/state")).body);
+    const records = await h.readAudit();
+    for (const id of [ids["allow"], ids["missing"], ids["error"]]) {
+      const row = (s.activity.recent as Record<string, unknown>[]).find(
+        (r) => r["requestId"] === id,
+      )!;
+      const first = records.find((r) => r["requestId"] === id)!;
+      assert.equal(row["seq"], first.seq, "the release or deny record's seq");
+    }
+    const allow = (s.activity.recent as Record<string, unknown>[]).find(
+      (r) => r["requestId"] === ids["allow"],
+    )!;
+    assert.equal(allow["routeLabel"], "api.example.test/v1/*");
+    assert.ok(
+      (s.activity.routes as { label: string }[]).some((r) => r.label === "api.example.test/v1/*"),
+    );
+  });
+
+  it("/audit/<seq> shows that record, escaped, under the same headers and Host guard", async () => {
+    const records = await h.readAudit();
+    const release = records.find((r) => r["requestId"] === ids["allow"])!;
+    const page = await dashboardGet(h.dashboardPort, `/audit/${release.seq}`);
+    assert.equal(page.status, 200);
+    assert.equal(page.headers["content-type"], "text/html; charset=utf-8");
+    assert.match(String(page.headers["content-security-policy"]), /default-src 'none'/);
+    assert.match(page.body, new RegExp(`<h1>Audit record ${release.seq}</h1>`));
+    assert.ok(page.body.includes(`<td class="mono">${release.hash}</td>`));
+    assert.ok(page.body.includes(ids["allow"]!));
+    assert.doesNotMatch(page.body, /<script/);
+    const missing = await dashboardGet(h.dashboardPort, "/audit/999999");
+    assert.equal(missing.status, 404);
+    assert.match(missing.body, /No audit record with seq 999999/);
+    const rebound = await dashboardGet(h.dashboardPort, `/audit/${release.seq}`, {
+      headers: { host: `rebind.example:${h.dashboardPort}` },
+    });
+    assert.equal(rebound.status, 403);
+    assert.equal((await dashboardGet(h.dashboardPort, "/audit/x1")).status, 404);
+  });
+
+  it("leaves out the built-in probe's agent, anchor and routes", async () => {
+    const body = (await dashboardGet(h.dashboardPort, "/api/state")).body;
+    assert.doesNotMatch(body, /sigil-vault-probe|sigil-vault\.invalid/);
+  });
+
   it("logs one `request` line per request without query values, tokens or credentials", () => {
     const lines = h.logs.map((l) => JSON.parse(l)).filter((l) => l.msg === "request");
     for (const id of Object.values(ids)) {
@@ -128,7 +173,7 @@ describe("dashboard and metrics with real requests", () => {
   });
 
   it("nothing the dashboard serves holds the credential, the token or an attestation", async () => {
-    for (const path of ["/", "/app.js", "/app.css", "/api/state", "/metrics"]) {
+    for (const path of ["/", "/app.js", "/app.css", "/api/state", "/metrics", "/audit/1"]) {
       const { status, body } = await dashboardGet(h.dashboardPort, path);
       assert.equal(status, 200, path);
       for (const secret of [h.canary, h.agent.token, ...h.minted, QUERY_VALUE]) {

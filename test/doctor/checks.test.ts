@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
-import { createServer } from "node:net";
+import { closedPort } from "../helpers/loopback-server.js";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it, type TestContext } from "node:test";
@@ -16,7 +16,8 @@ import { writeConfigFile } from "../../src/config/store.js";
 import { checkAudit } from "../../src/doctor/audit-check.js";
 import { checkCa } from "../../src/doctor/ca-check.js";
 import { formatResult, type CheckResult } from "../../src/doctor/check.js";
-import { checkAnchor, checkBackend, checkConfig } from "../../src/doctor/config-checks.js";
+import { checkRouteBackends } from "../../src/doctor/backend-checks.js";
+import { checkAnchor, checkConfig } from "../../src/doctor/config-checks.js";
 import { checkHomePermissions } from "../../src/doctor/home-check.js";
 import { checkProxyReachable } from "../../src/doctor/proxy-check.js";
 import { devKeyInfo, loadOrCreateDevKey } from "../../src/dev/keys.js";
@@ -201,33 +202,54 @@ describe("doctor: config, anchors and backends", () => {
         jwks_url: `http://127.0.0.1:${port}/jwks.json`,
       }),
     );
-    assertFail(r, /JWKS URL could not be fetched/, /serves kid k1/);
+    assertFail(
+      r,
+      /JWKS URL http:\/\/127\.0\.0\.1:\d+\/jwks\.json could not be fetched: connect ECONNREFUSED/,
+      /serves kid k1/,
+    );
   });
 
-  it("passes a backend that releases a credential and fails one that cannot", async () => {
+  it("checks every route's secret from its own environment when no proxy runs, and says so", async (t) => {
+    const home = await makeHome(t);
     const entry = { name: "dev-env", kind: "env", options: {} };
+    const route = (id: string, secret: string) => ({
+      id,
+      agent_id: "agt_abcdefgh",
+      host: "api.example.test",
+      path: `/${id}/*`,
+      backend: "dev-env",
+      secret,
+      inject: "header:Authorization=Bearer {value}",
+      binding: "optional" as const,
+    });
     const file = {
       ...emptyConfig(),
-      backends: [entry],
+      backends: [entry, { name: "unused", kind: "env", options: {} }],
       routes: [
-        {
-          id: "rt_abcdefgh",
-          agent_id: "agt_abcdefgh",
-          host: "api.example.test",
-          path: "/**",
-          backend: "dev-env",
-          secret: "DOCTOR_TEST_KEY",
-          inject: "header:Authorization=Bearer {value}",
-          binding: "optional" as const,
-        },
+        route("rt_aaaaaaaa", "DOCTOR_TEST_KEY"),
+        route("rt_bbbbbbbb", "DOCTOR_TEST_KEY"),
+        route("rt_cccccccc", "OTHER_KEY"),
       ],
     };
-    const good = only(await checkBackend(entry, file, { DOCTOR_TEST_KEY: "value-1234" }));
-    assert.equal(good.status, "ok");
-    assert.match(good.message, /env answered in \d+ ms \(value 10 bytes\)/);
-    assert.ok(!formatResult(good).includes("value-1234"), "never the value");
-    const bad = only(await checkBackend(entry, file, {}));
-    assertFail(bad, /ERR_BACKEND_FAILED/, /backends test --name dev-env --secret DOCTOR_TEST_KEY/);
+    const [unused, good, bad, ...rest] = await checkRouteBackends(home, file, {
+      DOCTOR_TEST_KEY: "value-1234",
+    });
+    assert.deepEqual(rest, [], "one line per distinct backend + secret");
+    assert.equal(unused?.status, "warn");
+    assert.equal(unused?.check, "backend unused");
+    assert.equal(good?.status, "ok");
+    assert.equal(good?.check, "backend dev-env secret DOCTOR_TEST_KEY");
+    assert.match(
+      good!.message,
+      /^env answered in \d+ ms \(value 10 bytes\), checked with doctor's own environment \(no proxy runs\)$/,
+    );
+    assert.ok(!formatResult(good!).includes("value-1234"), "never the value");
+    assert.equal(bad?.check, "backend dev-env secret OTHER_KEY");
+    assertFail(
+      bad!,
+      /ERR_BACKEND_FAILED.*checked with doctor's own environment \(no proxy runs\)$/,
+      /backends test --name dev-env --secret OTHER_KEY/,
+    );
   });
 });
 
@@ -254,12 +276,3 @@ describe("doctor: audit and proxy", () => {
     assertFail(only(await checkProxyReachable(addr, true)), /ECONNREFUSED/, /sigil-vault start/);
   });
 });
-
-/** A port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}

@@ -4,7 +4,7 @@
  * shared harness does not pass), every route host resolved to its local upstream, and an
  * attested request helper. Kept here rather than widening test/helpers/harness.ts.
  */
-import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
+import { createHash, generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,8 +13,11 @@ import type { AuditRecord } from "../../src/audit/record.js";
 import { resolveHome } from "../../src/config/home.js";
 import type { BackendEntry, RouteEntry } from "../../src/config/schema.js";
 import { writeConfigFile } from "../../src/config/store.js";
-import { makeDevAttestation } from "../../src/dev/attest.js";
+import { encodeBase64url } from "../../src/attestation/base64url.js";
+import { canonicalize, pgCommit } from "../../src/canonical-json.js";
+import { DEV_FRAMEWORK, makeDevAttestation } from "../../src/dev/attest.js";
 import type { DevKey } from "../../src/dev/keys.js";
+import { signAttestation } from "../../src/dev/token.js";
 import { createCa, writeCa } from "../../src/mitm/ca.js";
 import { startProxy } from "../../src/proxy/app.js";
 import { agentRequest, type AgentResponse } from "../helpers/agent-client.js";
@@ -33,6 +36,10 @@ export interface AwsRoute {
   upstreamPort: number;
   /** PEM of the CA that issued the upstream's certificate. */
   upstreamCaPem: string;
+  /** Default optional. */
+  binding?: RouteEntry["binding"];
+  methods?: string[];
+  awsOperations?: string[];
 }
 
 export interface AwsVaultOptions {
@@ -48,6 +55,8 @@ export interface AgentCall {
   method?: string;
   headers?: Record<string, string>;
   body?: Buffer;
+  /** Request headers the intent pins (`metadata.headers`). */
+  pin?: Record<string, string>;
 }
 
 export async function startAwsVault(opts: AwsVaultOptions) {
@@ -76,7 +85,9 @@ export async function startAwsVault(opts: AwsVaultOptions) {
       backend: r.backend,
       ...(r.secret !== undefined ? { secret: r.secret } : {}),
       inject: r.inject,
-      binding: "optional",
+      binding: r.binding ?? "optional",
+      ...(r.methods ? { methods: r.methods } : {}),
+      ...(r.awsOperations ? { aws_operations: r.awsOperations } : {}),
       upstream_ca: caFile,
       ...(policyFile ? { session_policy: policyFile } : {}),
     });
@@ -99,17 +110,17 @@ export async function startAwsVault(opts: AwsVaultOptions) {
 
   return {
     logs,
-    /** An attested request through the proxy, bound to its method, URL and body. */
+    /** An attested request through the proxy, bound to its method, URL, body and pinned headers. */
     request(host: string, path: string, call: AgentCall = {}): Promise<AgentResponse> {
       const method = call.method ?? "GET";
       const body = call.body ?? Buffer.alloc(0);
-      const { attestation, intent } = makeDevAttestation({
-        key,
-        agentName: agent.name,
-        nowMs: Date.now(),
+      const { attestation, intent } = attest(key, agent.name, {
         method,
         url: `https://${host}${path}`,
-        ...(body.length > 0 ? { bodySha256: createHash("sha256").update(body).digest("hex") } : {}),
+        ...(body.length > 0
+          ? { body_sha256: createHash("sha256").update(body).digest("hex") }
+          : {}),
+        ...(call.pin ? { metadata: { headers: call.pin } } : {}),
       });
       return agentRequest({
         proxyPort: proxy.address.port,
@@ -135,6 +146,38 @@ export async function startAwsVault(opts: AwsVaultOptions) {
       await proxy.stop("test", 1000).catch(() => undefined);
       await rm(root, { recursive: true, force: true });
     },
+  };
+}
+
+/** The dev attestation for an intent; with `metadata` the intent is built here (dev attest pins no headers). */
+function attest(
+  key: DevKey,
+  agentName: string,
+  fields: { method: string; url: string; body_sha256?: string; metadata?: object },
+): { attestation: string; intent?: string } {
+  const nowMs = Date.now();
+  if (fields.metadata === undefined) {
+    const { method, url, body_sha256: bodySha256 } = fields;
+    return makeDevAttestation({
+      key,
+      agentName,
+      nowMs,
+      method,
+      url,
+      ...(bodySha256 ? { bodySha256 } : {}),
+    });
+  }
+  const intent = { action: "http", ...fields, nonce: randomUUID() };
+  const txCommit = pgCommit(intent);
+  const iat = Math.floor(nowMs / 1000);
+  return {
+    attestation: signAttestation(key, {
+      agentId: agentName,
+      framework: DEV_FRAMEWORK,
+      txCommit,
+      iat,
+    }),
+    intent: encodeBase64url(canonicalize(intent)),
   };
 }
 

@@ -101,7 +101,18 @@ describe("backends and routes through the CLI", { timeout: 120_000 }, () => {
   });
 
   it("routes add refuses a bare * host and a second equally specific route; routes remove works", async () => {
-    const route = ["routes", "add", "--agent-id", agentId, "--path", "/v1/*", "--backend", "b-env"];
+    const route = [
+      "routes",
+      "add",
+      "--agent-id",
+      agentId,
+      "--path",
+      "/v1/*",
+      "--backend",
+      "b-env",
+      "--secret",
+      "K",
+    ];
     assertFails(await home.cli.run([...route, "--host", "*"]), 2);
     const first = JSON.parse(
       ok(await home.cli.run([...route, "--host", "api.example.test", "--json"])),

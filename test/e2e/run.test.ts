@@ -6,7 +6,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startHarness, API_HOST, type Harness } from "../helpers/harness.js";
@@ -96,6 +96,7 @@ describe("sigil-vault run", () => {
     ]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trim(), "200 true");
+    assert.equal(r.stderr, "", "no UNDICI-EHPA experimental warning");
     assert.equal(
       h.upstream.requests.find((q) => q.url === "/v1/run-node")?.headers["authorization"],
       `Bearer ${h.canary}`,
@@ -122,6 +123,60 @@ describe("sigil-vault run", () => {
     ]);
     assert.equal(missing.code, 2);
     assert.equal(missing.stderr.trim().split("\n").length, 1);
+  });
+
+  it("checks the proxy, the token and the CA before starting the agent, naming what failed", async () => {
+    const marker = join(h.home.root, "agent-started");
+    const agent = ["sh", "-c", `touch ${marker}`];
+    const cases: [string, string[], RegExp][] = [
+      [
+        "a proxy that does not answer",
+        ["--proxy", "127.0.0.1:1"],
+        /^error: the Vault proxy at 127\.0\.0\.1:1 does not answer \(ECONNREFUSED\) \(ERR_IO\)$/,
+      ],
+      ["an unreadable CA", ["--ca", "/nonexistent/ca.crt"], /^error: cannot read the Vault CA/],
+    ];
+    for (const [what, flags, want] of cases) {
+      const r = await sv([...runArgs().slice(0, -1), ...flags, "--", ...agent]);
+      assert.equal(r.code, 1, what);
+      assert.match(r.stderr.trim(), want, what);
+      assert.equal(r.stderr.trim().split("\n").length, 1, what);
+    }
+    const badToken = join(h.home.root, "bad.token");
+    writeFileSync(badToken, `svt_${"C".repeat(43)}`, { mode: 0o600 });
+    const args = runArgs().map((a) => (a === tokenFile ? badToken : a));
+    const refused = await sv([...args, ...agent]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr.trim(), /refused the agent token \(407\)/);
+    assert.equal(existsSync(marker), false, "the agent never started");
+    const denies = (await h.readAudit()).filter(
+      (r) => r["host"] === "sigil-vault-preflight.invalid:443",
+    );
+    assert.deepEqual(
+      denies.map((d) => d["code"]),
+      ["ERR_AGENT_UNAUTHENTICATED"],
+      "only the bad token's check is audited; a good token's check leaves no record",
+    );
+  });
+
+  it("runs an agent without a home with --ca FILE or $SIGIL_VAULT_CA", async () => {
+    const noHome = join(h.home.root, "no-such-home");
+    for (const viaEnv of [false, true]) {
+      const url = `https://${API_HOST}/v1/run-ca-${viaEnv}`;
+      const { attestation } = h.attest({ method: "GET", url });
+      const args = ["--home", noHome, "run", "--agent-token-file", tokenFile];
+      args.push("--proxy", `127.0.0.1:${h.proxyPort}`, ...(viaEnv ? [] : ["--ca", h.home.caCert]));
+      const env = viaEnv ? { ...process.env, SIGIL_VAULT_CA: h.home.caCert } : process.env;
+      const script =
+        'test "$SIGIL_VAULT_CA" = "$1" && curl -sS -o /dev/null -w "%{http_code}" -H "X-Sigil-Attestation: $2" "$3"';
+      const r = await sv(
+        [...args, "--", "sh", "-c", script, "sh", h.home.caCert, attestation, url],
+        env,
+      );
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, "200");
+    }
+    assert.equal(existsSync(noHome), false, "nothing was written to a home");
   });
 
   it("env prints the same variables as shell exports", async () => {

@@ -129,10 +129,15 @@ describe(
       assert.equal(r.final?.headers.get("proxy-authenticate"), 'Basic realm="sigil-vault"');
     });
 
-    it("a CONNECT to a host no route covers is refused with ERR_NO_ROUTE before any TLS", async () => {
+    it("a request to a host no route covers gets ERR_NO_ROUTE inside the accepted tunnel", async () => {
       const r = await vault.curlAgent(port, "https://other.example.test/v1/models");
-      assert.equal(r.heads.length, 1, r.result.stdout);
+      assert.deepEqual(
+        r.heads.map((h) => h.status),
+        [200, 403],
+        r.result.stdout,
+      );
       assertRefused(r, 403, "ERR_NO_ROUTE");
+      assert.equal(JSON.parse(r.body).error.code, "ERR_NO_ROUTE");
     });
 
     it("a standard client configured with HTTPS_PROXY in its environment works", async () => {

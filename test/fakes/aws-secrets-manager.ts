@@ -34,8 +34,17 @@ export interface GetSecretValueCall {
   input: Record<string, unknown>;
 }
 
+/** An operation the service carried out (signature verified), GetSecretValue included. */
+export interface ExecutedOperation {
+  operation: string;
+  accessKeyId: string;
+  secretId: unknown;
+}
+
 export interface FakeSecretsManager extends AwsFakeServer {
   readonly calls: GetSecretValueCall[];
+  /** Every operation executed, in order: what an attacker got the service to do. */
+  readonly executed: ExecutedOperation[];
   /** Stores a new version (AWSCURRENT unless stages are given); the old AWSCURRENT becomes AWSPREVIOUS. */
   putSecret(name: string, value: string | Buffer, stages?: string[]): FakeSecretVersion;
   /** The secret's full ARN (with AWS's random six-character suffix). */
@@ -72,10 +81,13 @@ export async function startFakeSecretsManager(opts: {
   account: AwsAccount;
   region: string;
   nowMs?: () => number;
+  /** Names on the certificate (default 127.0.0.1 and localhost), e.g. to serve as an upstream. */
+  hosts?: string[];
 }): Promise<FakeSecretsManager> {
   const nowMs = opts.nowMs ?? Date.now;
   const secrets = new Map<string, FakeSecret>();
   const calls: GetSecretValueCall[] = [];
+  const executed: ExecutedOperation[] = [];
   let self: FakeSecretsManager | undefined;
 
   const handle = (req: ReceivedRequest, res: ServerResponse) => {
@@ -91,7 +103,8 @@ export async function startFakeSecretsManager(opts: {
       nowMs: nowMs(),
     });
     if (!verified.ok) return error(400, ...AUTH_ERRORS[verified.reason]);
-    if (header(req, "x-amz-target") !== "secretsmanager.GetSecretValue") {
+    const operation = header(req, "x-amz-target")?.replace(/^secretsmanager\./, "") ?? "";
+    if (!["GetSecretValue", "DescribeSecret", "DeleteSecret"].includes(operation)) {
       return error(400, "UnknownOperationException", "");
     }
     let input: Record<string, unknown>;
@@ -104,6 +117,8 @@ export async function startFakeSecretsManager(opts: {
         "Start of structure or map found where not expected.",
       );
     }
+    executed.push({ operation, accessKeyId: verified.accessKeyId, secretId: input["SecretId"] });
+    if (operation !== "GetSecretValue") return metadataOperation(res, operation, input);
     calls.push({ accessKeyId: verified.accessKeyId, input });
     const forced = self?.failWith;
     if (forced) return error(forced.status, forced.type, "");
@@ -159,9 +174,19 @@ export async function startFakeSecretsManager(opts: {
     );
   };
 
-  const server = await startAwsServer(opts.pki, handle);
+  /** DescribeSecret and DeleteSecret (which marks the secret deleted), answering name and ARN. */
+  const metadataOperation = (res: ServerResponse, op: string, input: Record<string, unknown>) => {
+    const secret = [...secrets.values()].find((s) => s.name === input["SecretId"]);
+    if (!secret)
+      return send(res, 400, JSON_TYPE, JSON.stringify({ __type: "ResourceNotFoundException" }));
+    if (op === "DeleteSecret") secret.deleted = true;
+    send(res, 200, JSON_TYPE, JSON.stringify({ ARN: secret.arn, Name: secret.name }));
+  };
+
+  const server = await startAwsServer(opts.pki, handle, opts.hosts);
   self = Object.assign(server, {
     calls,
+    executed,
     failWith: undefined as FakeSecretsManager["failWith"],
     putSecret(name: string, value: string | Buffer, stages = ["AWSCURRENT"]) {
       let secret = secrets.get(name);

@@ -6,7 +6,7 @@
  */
 import type { TestPki } from "../helpers/pki.js";
 import type { AwsAccount } from "./aws-account.js";
-import { send, startAwsServer, type AwsFakeServer } from "./aws-server.js";
+import { header, send, startAwsServer, type AwsFakeServer } from "./aws-server.js";
 import { verifySigV4, type VerifyResult } from "./sigv4-verify.js";
 
 export interface FakeSignedApi extends AwsFakeServer {
@@ -21,6 +21,8 @@ export async function startFakeSignedApi(opts: {
   host: string;
   service: string;
   region: string;
+  /** Answer a verified request with the headers it carried, like a debugging endpoint. */
+  echoHeaders?: boolean;
 }): Promise<FakeSignedApi> {
   const verdicts: VerifyResult[] = [];
   const server = await startAwsServer(
@@ -34,7 +36,7 @@ export async function startFakeSignedApi(opts: {
       });
       verdicts.push(verdict);
       const body = verdict.ok
-        ? { ok: true }
+        ? { ok: true, ...(opts.echoHeaders ? { headers: req.rawHeaders } : {}) }
         : {
             __type:
               verdict.reason === "UnknownAccessKey"
@@ -43,7 +45,11 @@ export async function startFakeSignedApi(opts: {
             message:
               "The request signature we calculated does not match the signature you provided.",
           };
-      send(res, verdict.ok ? 200 : 403, "application/json", JSON.stringify(body));
+      const echo: Record<string, string> =
+        opts.echoHeaders && verdict.ok
+          ? { "x-echo-authorization": header(req, "authorization") ?? "" }
+          : {};
+      send(res, verdict.ok ? 200 : 403, "application/json", JSON.stringify(body), echo);
     },
     [opts.host],
   );

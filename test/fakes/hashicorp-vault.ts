@@ -1,8 +1,8 @@
 /**
  * A local HashiCorp Vault speaking the HTTP API the backend uses, over HTTPS with a test PKI:
  * token auth (X-Vault-Token, lookup-self, renew-self with TTLs), AppRole, JWT and Kubernetes
- * logins, KV v1 and v2, a database engine with leases and recorded revocations, a PKI engine
- * minting real certificates, namespaces (X-Vault-Namespace), and Vault's exact error shapes.
+ * logins, KV v1 and v2, a database engine with leases and recorded (or failed) revocations, a
+ * PKI engine minting real certificates, namespaces (X-Vault-Namespace), and Vault's error shapes.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
@@ -54,6 +54,9 @@ export async function startFakeVault(options: FakeVaultOptions = {}) {
   const mounts = new Map<string, Mount>();
   const leases = new Map<string, Lease>();
   const revocations: string[] = [];
+  /** Every `sys/leases/revoke` attempt's lease id, failed ones included. */
+  const revokeAttempts: string[] = [];
+  let failRevokes = 0;
   const requests: FakeVaultRequest[] = [];
   let logins = 0;
   let connections = 0;
@@ -112,6 +115,11 @@ export async function startFakeVault(options: FakeVaultOptions = {}) {
     if (!policyAllows(entry.paths, path)) return denied(res);
     if (path === "sys/leases/revoke") {
       if (!write) return sendErrors(res, 405, []);
+      revokeAttempts.push(String(body["lease_id"]));
+      if (failRevokes > 0) {
+        failRevokes--;
+        return sendErrors(res, 500, ["internal error"]);
+      }
       return revokeLease(res, leases, revocations, namespace, body);
     }
     const m = mounts.get(key(namespace, segments[0] ?? ""));
@@ -138,6 +146,12 @@ export async function startFakeVault(options: FakeVaultOptions = {}) {
     requests,
     /** Lease ids revoked through `sys/leases/revoke`, in order. */
     revocations,
+    /** Lease ids of every revocation attempt, in order (failed ones too). */
+    revokeAttempts,
+    /** Answers the next `n` revocations with Vault's 500, revoking nothing. */
+    failRevocations(n: number) {
+      failRevokes = n;
+    },
     leases,
     /** TLS connections accepted so far (keep-alive reuse shows as few). */
     get connections() {

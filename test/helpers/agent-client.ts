@@ -195,6 +195,14 @@ function sendInTunnel(
   return withTimeout(exchange, tunnel.timeoutMs ?? DEFAULT_TIMEOUT_MS, "response");
 }
 
+/** Reads one complete response from a raw tunnel (sequential raw exchanges on one tunnel). */
+export function readMessage(
+  socket: Duplex,
+  timeoutMs = DEFAULT_TIMEOUT_MS,
+): Promise<Omit<AgentResponse, "connectStatus">> {
+  return readResponse(socket, "message", timeoutMs);
+}
+
 export function connectTcp(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = netConnect({ host: "127.0.0.1", port }, () => resolve(socket));

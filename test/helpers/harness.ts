@@ -44,6 +44,8 @@ export interface HarnessRoute {
   binding?: RouteEntry["binding"];
   /** Trust the upstream's test CA (default true). */
   upstreamCa?: boolean;
+  /** `keep_headers`: agent-sent credential headers the route forwards. */
+  keepHeaders?: string[];
 }
 
 export interface HarnessOptions {
@@ -122,6 +124,7 @@ export async function startHarness(opts: HarnessOptions = {}) {
       inject: r.inject ?? "header:Authorization=Bearer {value}",
       binding: r.binding ?? "optional",
       ...(r.upstreamCa === false ? {} : { upstream_ca: upstreamCaFile }),
+      ...(r.keepHeaders ? { keep_headers: r.keepHeaders } : {}),
     })),
   };
   writeConfigFile(home.config, cfg);
@@ -203,6 +206,8 @@ export async function startHarness(opts: HarnessOptions = {}) {
     responses,
     /** The anchored signing key, for hand-made tokens. */
     key: test,
+    /** The same key as a dev-signer key (`createDevSigner`), for clients that ask a signer. */
+    devKey: dev,
     nowMs,
     url,
     attest,

@@ -2,7 +2,7 @@
  * How every fake service listens: on 127.0.0.1 with an ephemeral port, keeping its open sockets so
  * `close` ends kept-alive connections at once instead of waiting for clients to hang up.
  */
-import type { AddressInfo, Server, Socket } from "node:net";
+import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
 
 /** A listening fake: its port and a close that also drops open connections. */
 export interface LoopbackListener {
@@ -28,4 +28,13 @@ export async function listenOnLoopback(server: Server): Promise<LoopbackListener
         for (const s of sockets) s.destroy();
       }),
   };
+}
+
+/** A port nothing listens on (bound, then released). */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

@@ -53,7 +53,7 @@ const PATHS: [string, string, Outcome][] = [
   ["an empty first segment", "//v1/x", NO_ROUTE],
 ];
 
-/** CONNECT targets: refused before TLS, or a tunnel opened for the given canonical host. */
+/** CONNECT targets: refused before TLS, a tunnel that only answers ERR_NO_ROUTE, or a routed tunnel. */
 const CONNECTS: [string, string, Refusal | "tunnel"][] = [
   ["a suffix appended to the routed host", `${API_HOST}.evil.test:443`, NO_ROUTE],
   ["a label glued to the routed host", `evil${API_HOST}:443`, NO_ROUTE],
@@ -144,13 +144,26 @@ describe("hostile hosts and paths never reach another route's credential", () =>
   });
 
   for (const [name, target, want] of CONNECTS) {
-    it(`${want === "tunnel" ? "opens" : "refuses"} a CONNECT to ${name} (${target})`, async () => {
+    const verb =
+      want === "tunnel" ? "opens" : want === NO_ROUTE ? "answers ERR_NO_ROUTE in" : "refuses";
+    it(`${verb} a CONNECT to ${name} (${target})`, async () => {
+      const host = target.slice(0, target.lastIndexOf(":"));
       if (want === "tunnel") {
         // A request without attestation shows the tunnel is routed without releasing anything.
-        const host = target.slice(0, target.lastIndexOf(":"));
         const res = await h.request({ host, path: "/v1/x" });
         assert.equal(res.connectStatus, 200, "the tunnel is routed");
         await h.expectDenied(res, 403, "ERR_ATTESTATION_MISSING");
+        return;
+      }
+      if (want === NO_ROUTE) {
+        // Accepted so the agent can read the refusal; even an attested request goes nowhere.
+        const res = await h.request({
+          host,
+          path: "/v1/x",
+          headers: { "x-sigil-attestation": att() },
+        });
+        assert.equal(res.connectStatus, 200);
+        await h.expectDenied(res, 403, "ERR_NO_ROUTE");
         return;
       }
       const seen = h.upstream.requests.length;

@@ -122,6 +122,16 @@ const REFUSALS: {
     }),
   },
   {
+    name: "a presigned URL whose parameter name is percent-encoded (X-Amz-%53ignature)",
+    code: "ERR_BAD_REQUEST",
+    req: outbound({ host: "b.s3.us-east-1.amazonaws.com", path: "/k?X-Amz-%53ignature=00" }),
+  },
+  {
+    name: "a presigned URL's credential parameter, encoded and lower-case",
+    code: "ERR_BAD_REQUEST",
+    req: outbound({ host: "b.s3.us-east-1.amazonaws.com", path: "/k?a=1&x-amz-%63redential=AK" }),
+  },
+  {
     name: "a host whose service and region cannot be inferred",
     code: "ERR_BAD_REQUEST",
     req: outbound({ host: "api.example.com" }),
@@ -212,4 +222,28 @@ test("aws-sigv4 compiles with 0, 1 or 2 arguments, needs the key fields and the 
   ]) {
     assert.throws(() => compileInjector(spec), isCode("ERR_USAGE"), spec);
   }
+});
+
+test("the signature it computed is handed over for masking as the Authorization value, hex and raw bytes", () => {
+  const req = sign("aws-sigv4:execute-api:us-east-1", outbound());
+  const value = String(req.headers["authorization"]);
+  const hex = /Signature=([0-9a-f]{64})$/.exec(value)![1]!;
+  assert.deepEqual(
+    req.derivedSecrets?.map((b) => b.toString("hex")),
+    [Buffer.from(value).toString("hex"), Buffer.from(hex).toString("hex"), hex],
+  );
+});
+
+test("signsHeader: every agent-sent x-amz-* header but the ones the injector replaces", () => {
+  const inj = compileInjector("aws-sigv4");
+  const signs = inj.signsHeader!;
+  for (const name of ["x-amz-target", "x-amz-acl", "x-amz-copy-source"]) {
+    assert.equal(signs(name, "v"), true, name);
+  }
+  for (const name of ["x-amz-date", "x-amz-security-token", "authorization", "content-type"]) {
+    assert.equal(signs(name, "v"), false, name);
+  }
+  assert.equal(signs("x-amz-content-sha256", "UNSIGNED-PAYLOAD"), true, "kept as sent");
+  assert.equal(signs("x-amz-content-sha256", "e3b0c442"), false, "replaced by the real hash");
+  assert.equal(compileInjector("header:x-api-key={value}").signsHeader, undefined);
 });

@@ -111,7 +111,13 @@ test("the forwarder presents the injected certificate to an upstream that requir
     caPems: [serverPki.caPem],
   };
   const send = async (out: OutboundRequest) => {
-    const res = await pool.request(target, out, Buffer.alloc(0), AbortSignal.timeout(5000));
+    const res = await pool.request(
+      target,
+      out,
+      Buffer.alloc(0),
+      AbortSignal.timeout(5000),
+      "agt_t",
+    );
     const chunks: Buffer[] = [];
     for await (const chunk of res) chunks.push(chunk as Buffer);
     return { status: res.statusCode, body: Buffer.concat(chunks).toString() };

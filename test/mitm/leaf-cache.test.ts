@@ -85,7 +85,18 @@ describe("leaf cache", () => {
     });
   }
 
+  it("keeps unrouted hosts in their own small pool, which never evicts a routed leaf", () => {
+    const cache = createLeafCache(ca, { maxEntries: 2, maxUnroutedEntries: 2, nowMs: () => T0 });
+    const routed = cache.secureContext("api.example.test");
+    for (let i = 0; i < 10; i++) cache.secureContext(`junk-${i}.example.test`, "unrouted");
+    assert.equal(cache.size, 3, "one routed leaf plus the two newest unrouted ones");
+    assert.equal(cache.secureContext("api.example.test"), routed, "the routed leaf survived");
+    assert.equal(cache.secureContext("api.example.test", "unrouted"), routed, "and is reused");
+    assert.equal(cache.stats().minted, 11);
+  });
+
   it("refuses options that would make it useless", () => {
+    assert.throws(() => createLeafCache(ca, { maxUnroutedEntries: 0 }), RangeError);
     assert.throws(() => createLeafCache(ca, { maxEntries: 0 }), RangeError);
     assert.throws(() => createLeafCache(ca, { validityMs: HOUR }), RangeError);
   });

@@ -1,12 +1,23 @@
 /**
  * Refusals decided from the request itself, before any attestation or credential (spec §3, §4, §6):
- * unrouted hosts (before TLS), paths and methods; plain http without --allow-plaintext; absolute
+ * unrouted hosts (inside an accepted tunnel that forwards nothing), paths and methods; plain http without --allow-plaintext; absolute
  * https; an inner Host that is not the tunnel's; and malformed or ambiguous HTTP.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { agentRawRequest, basicAuth, proxyRawRequest } from "../helpers/agent-client.js";
-import { API_HOST, startHarness, type Harness, type HarnessResponse } from "../helpers/harness.js";
+import {
+  agentRawRequest,
+  basicAuth,
+  openKeepAliveTunnel,
+  proxyRawRequest,
+} from "../helpers/agent-client.js";
+import {
+  API_HOST,
+  expectErrorResponse,
+  startHarness,
+  type Harness,
+  type HarnessResponse,
+} from "../helpers/harness.js";
 
 describe("routing and request-shape refusals", () => {
   let h: Harness;
@@ -26,19 +37,57 @@ describe("routing and request-shape refusals", () => {
     return { ...res, upstreamRequests: h.upstream.requests.slice(seen) };
   }
 
-  it("refuses a CONNECT to a host no route covers before any TLS", async () => {
-    const res = await h.request({ host: "other.example.test", path: "/v1/x" });
-    assert.equal(res.connectStatus, 403);
+  it("answers every request in a tunnel to a host no route covers with ERR_NO_ROUTE", async () => {
+    const { attestation } = h.attest();
+    const res = await h.request({
+      host: "other.example.test",
+      path: "/v1/x",
+      headers: { "x-sigil-attestation": attestation },
+    });
+    assert.equal(res.connectStatus, 200, "accepted so that the agent can read the refusal");
     const id = await h.expectDenied(res, 403, "ERR_NO_ROUTE");
     const deny = (await h.readAudit()).find((r) => r["requestId"] === id)!;
     assert.equal(deny["host"], "other.example.test:443");
+    assert.equal(deny["path"], "/v1/x");
     assert.deepEqual(deny["agent"], { id: h.agent.id, name: h.agent.name });
   });
 
-  it("refuses a CONNECT to a routed host on another port", async () => {
+  it("answers ERR_NO_ROUTE in a tunnel to a routed host on another port", async () => {
     const res = await h.request({ port: 8443, path: "/v1/x" });
-    assert.equal(res.connectStatus, 403);
+    assert.equal(res.connectStatus, 200);
     await h.expectDenied(res, 403, "ERR_NO_ROUTE");
+  });
+
+  it("never forwards from an unrouted tunnel, even after a route for its host appears", async () => {
+    const tunnel = await openKeepAliveTunnel(h.tunnel({ host: "late.example.test" }));
+    try {
+      const seen = h.upstream.requests.length;
+      const first = await tunnel.request({ path: "/v1/x" });
+      expectErrorResponse(first, 403, "ERR_NO_ROUTE");
+      await h.updateConfig((cfg) => {
+        const route = cfg.routes[0]!;
+        cfg.routes.push({ ...route, id: "rt_latehost1", host: "late.example.test" });
+      });
+      const { attestation } = h.attest();
+      const second = await tunnel.request({
+        path: "/v1/x",
+        headers: { "x-sigil-attestation": attestation },
+      });
+      expectErrorResponse(second, 403, "ERR_NO_ROUTE");
+      const upgrade = await tunnel.request({
+        path: "/v1/x",
+        headers: {
+          connection: "Upgrade",
+          upgrade: "websocket",
+          "sec-websocket-version": "13",
+          "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+        },
+      });
+      expectErrorResponse(upgrade, 403, "ERR_NO_ROUTE");
+      assert.equal(h.upstream.requests.length, seen, "the upstream saw nothing");
+    } finally {
+      tunnel.close();
+    }
   });
 
   const noRouteCases: [string, { method?: string; path: string }][] = [

@@ -128,6 +128,41 @@ describe("redis replay store", { skip }, () => {
     });
   }
 
+  it("refuses claims, naming the skew, while Vault's clock is 7 minutes behind Redis' TIME", async () => {
+    const behind = 7 * 60_000;
+    const store = await connected(target(server), { nowMs: () => Date.now() - behind });
+    try {
+      const skew = await store.measureClockSkew();
+      assert.ok(Math.abs(skew - behind) < 5000, `measured ${skew} ms`);
+      // The hold Vault would ask for (exp + 300 s on its own clock) is already in Redis' past.
+      const hold = Date.now() - behind + 300_000;
+      for (let i = 0; i < 2; i++) {
+        const err = await store.claim("skewed-id", hold).then(
+          () => assert.fail("a claim must be refused while the clocks disagree"),
+          (e: unknown) => e,
+        );
+        assert.ok(err instanceof SigilError);
+        assert.equal(err.code, "ERR_REPLAY_STORE_UNAVAILABLE");
+        assert.match(err.reason, /clock skew: Redis is 420 s ahead of this host \(bound 60 s\)/);
+      }
+      assert.equal(await admin.exists(`${REPLAY_KEY_PREFIX}skewed-id`), 0, "nothing was written");
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("tolerates a skew within the bound (maxClockSkewMs)", async () => {
+    const store = await connected(target(server), {
+      nowMs: () => Date.now() + 20_000,
+      maxClockSkewMs: 30_000,
+    });
+    try {
+      assert.equal(await store.claim(freshId("skew-ok"), later()), true);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("refuses fast while Redis is stopped and recovers when it is back, with no new store", async () => {
     const store = await connected(target(server), { ...FAST, commandTimeoutMs: 5000 });
     try {

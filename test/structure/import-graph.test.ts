@@ -35,6 +35,14 @@ const LEAVES = [
   "optional-packages.ts",
   "config/resolve.ts",
   "config/schema.ts",
+  "live-headers.ts",
+  "bind-server.ts",
+  "config/file-mode.ts",
+  // SigV4's scope inference (service and region from the host) is pure computation; routing
+  // reads it to name the AWS operation a request performs.
+  "inject/sigv4/scope.ts",
+  "inject/sigv4/sign.ts",
+  "inject/sigv4/canonical.ts",
 ];
 
 /** Folders that are programs, not libraries: only their own files import them. */

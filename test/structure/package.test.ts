@@ -48,6 +48,10 @@ function srcPackages(): Set<string> {
             found.add(packageName(f.fileName));
           }
         }
+        // Native addons are loaded with createRequire(import.meta.url)("name").
+        for (const m of runtime.matchAll(/createRequire\([^)]*\)\(\s*"([^"./][^"]*)"\s*\)/g)) {
+          found.add(packageName(m[1] as string));
+        }
       }
     }
   };

@@ -19,7 +19,10 @@ export interface VaultSecretRef {
 
 /**
  * Mounts whose replies carry Vault tokens or control Vault itself: refused so the backend's own
- * login token can never become an injected credential.
+ * login token can never become an injected credential. Refused at any depth: Vault reads a path's
+ * leading segments as namespaces (`ns1/team/sys/…` is the `sys` mount of namespace ns1/team), and
+ * from the ref alone a namespace cannot be told from a mount, so a KV key named `sys` or `auth`
+ * cannot be referenced either.
  */
 const REFUSED_MOUNTS = new Set(["auth", "sys"]);
 
@@ -37,7 +40,10 @@ export function parseVaultSecretRef(backend: string, ref: string): VaultSecretRe
   if (segments.some((s) => s === "" || s === "." || s === "..")) {
     throw bad("must be a relative path without empty, . or .. segments");
   }
-  if (REFUSED_MOUNTS.has(segments[0]!)) throw bad(`may not read under ${segments[0]}/`);
+  const refused = segments.find((s) => REFUSED_MOUNTS.has(s));
+  if (refused !== undefined) {
+    throw bad(`may not read under ${refused}/, after a namespace prefix either`);
+  }
   if (field === "") throw bad("has an empty #field");
   const encoded = segments.map(encodeURIComponent).join("/");
   const isIssue = segments.length >= 3 && segments[segments.length - 2] === "issue";

@@ -2,10 +2,12 @@
  * One secret read (or PKI issue) turned into a Credential. KV v2 replies nest the values in
  * `data.data` beside `data.metadata`; KV v1, dynamic secrets and PKI put them in `data`. A reply
  * with a `lease_id` is a dynamic secret: its lease is revoked (`PUT sys/leases/revoke`) when the
- * credential is released, or at once if the credential cannot be used.
+ * credential is released; a reply that cannot be used hands its lease back in an UnusedLeaseError.
  * https://developer.hashicorp.com/vault/api-docs/secret/kv/kv-v2#read-secret-version
  */
-import { createCredential, type Credential } from "../backend.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import { SigilError } from "../../errors.js";
+import { createCredential, UnusedLeaseError, type Credential } from "../backend.js";
 import { credentialFromBytes } from "../fields.js";
 import { logBackendFailure } from "../log-failure.js";
 import type { Logger } from "../../log.js";
@@ -37,7 +39,7 @@ export async function readVaultSecret(
   }
   const top = asObject(parsed);
   const leaseId = typeof top?.["lease_id"] === "string" ? top["lease_id"] : "";
-  const revoke = () => revokeLease(settings, client, leaseId);
+  const revoke = () => revokeLease(settings, client, leaseId, logger);
   try {
     const values = secretValues(ref, top);
     if (!values) throw vaultMalformed(settings.name, what);
@@ -46,15 +48,37 @@ export async function readVaultSecret(
       ? createCredential(fields, { leaseId, onRelease: revoke })
       : createCredential(fields);
   } catch (err) {
-    if (leaseId) {
-      revoke().catch((e: unknown) => logBackendFailure(logger, settings.name, "lease revoke", e));
+    // The lease exists whatever went wrong: hand it back so the caller revokes and accounts for it.
+    if (leaseId && err instanceof SigilError) {
+      throw new UnusedLeaseError(err, createCredential(new Map(), { leaseId, onRelease: revoke }));
     }
     throw err;
   }
 }
 
-/** Revokes a dynamic secret's lease with the backend's own timeout (the request is over). */
+/** Pause before the one retry of a failed revocation (a Vault standby fails over, a blip passes). */
+const REVOKE_RETRY_MS = 200;
+
+/**
+ * Revokes a dynamic secret's lease with the backend's own timeout per attempt (the request is
+ * over); a failed attempt is retried once, and the second failure is the caller's to report.
+ */
 export async function revokeLease(
+  settings: VaultSettings,
+  client: VaultClient,
+  leaseId: string,
+  logger?: Logger,
+): Promise<void> {
+  try {
+    await revokeOnce(settings, client, leaseId);
+  } catch (err) {
+    logBackendFailure(logger, settings.name, "lease revoke (retrying once)", err);
+    await sleep(REVOKE_RETRY_MS);
+    await revokeOnce(settings, client, leaseId);
+  }
+}
+
+async function revokeOnce(
   settings: VaultSettings,
   client: VaultClient,
   leaseId: string,
