@@ -6,7 +6,7 @@
  */
 import type { ResolveTarget } from "../config/resolve.js";
 import type { Logger } from "../log.js";
-import type { ImportModule } from "./optional-sdk.js";
+import type { ImportModule } from "../optional-packages.js";
 
 export interface BackendDeps {
   env: NodeJS.ProcessEnv;

@@ -1,17 +1,10 @@
 /**
- * The cloud SDKs are optional peer dependencies: a default `npm install -g sigil-vault` does not
- * pull them (they are most of the install's size), and a backend of a cloud kind checks that its
- * packages load before it is created. A missing one is a configuration fault naming the exact
- * `npm install -g` command, so `start` (or a reload, or `backends test`) refuses up front instead of
- * failing each request.
+ * The cloud SDKs are optional peer dependencies (src/optional-packages.ts): a default install does
+ * not pull them (they were most of its size), and a backend of a cloud kind checks that its
+ * packages load before it is created — at `start`, a reload, `backends test` and `doctor`.
  */
-import { SigilError } from "../errors.js";
+import { importPackage, requirePackages, type ImportModule } from "../optional-packages.js";
 import type { BackendKind } from "./backend.js";
-
-/** Loads a package by name: `import()` in production, injected by tests to simulate a missing one. */
-export type ImportModule = (specifier: string) => Promise<unknown>;
-
-export const importPackage: ImportModule = (specifier) => import(specifier);
 
 /**
  * The packages each cloud kind loads, at the versions tested (package.json's devDependencies pin
@@ -37,29 +30,11 @@ export const OPTIONAL_SDKS: Readonly<
   },
 };
 
-/**
- * Resolves when every package `kind` needs loads; rejects with ERR_CONFIG_INVALID naming the
- * missing ones and the command that installs them. Other load failures are rethrown as they are.
- */
-export async function requireBackendSdks(
+/** Resolves when every package `kind` needs loads; see requirePackages. */
+export function requireBackendSdks(
   backend: string,
   kind: BackendKind,
   importModule: ImportModule = importPackage,
 ): Promise<void> {
-  const packages = OPTIONAL_SDKS[kind] ?? {};
-  const missing: string[] = [];
-  for (const name of Object.keys(packages)) {
-    try {
-      await importModule(name);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ERR_MODULE_NOT_FOUND") throw err;
-      missing.push(name);
-    }
-  }
-  if (missing.length === 0) return;
-  const install = missing.map((name) => `${name}@${packages[name]}`).join(" ");
-  throw new SigilError(
-    "ERR_CONFIG_INVALID",
-    `backend ${backend} (${kind}) needs ${missing.join(", ")}, which ${missing.length === 1 ? "is" : "are"} not installed: run npm install -g ${install} (without -g next to a local install)`,
-  );
+  return requirePackages(`backend ${backend} (${kind})`, OPTIONAL_SDKS[kind] ?? {}, importModule);
 }

@@ -7,8 +7,12 @@ import { SigilError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { createMemoryReplayStore } from "./memory.js";
 import { rebuildReplayStore } from "./rebuild.js";
-import { createRedisReplayStore, type RedisReplayOptions, type RedisTarget } from "./redis.js";
+import { requirePackages, type ImportModule } from "../optional-packages.js";
+import type { RedisReplayOptions, RedisTarget } from "./redis.js";
 import type { ReplayStore } from "./store.js";
+
+/** The Redis client, an optional peer dependency at the version tested (one Vault needs none). */
+export const REDIS_PACKAGE: Readonly<Record<string, string>> = { "@redis/client": "6.3.1" };
 
 /** Read at start-up; Redis' AUTH / ACL password. */
 export const REDIS_PASSWORD_ENV = "SIGIL_VAULT_REDIS_PASSWORD";
@@ -61,6 +65,8 @@ export interface OpenReplayStoreOptions {
   logger?: Logger;
   /** Redis tuning and test dependencies (trust roots, timeouts). */
   redis?: Omit<RedisReplayOptions, "password" | "logger">;
+  /** Loads @redis/client (default `import()`); tests inject one that reports it missing. */
+  importModule?: ImportModule;
 }
 
 /** An open store; `restored` counts replay ids the memory store re-claimed from the audit log. */
@@ -87,6 +93,9 @@ export async function openReplayStore(
     const restored = await rebuildReplayStore(store, opts.auditDir, opts.nowMs());
     return { kind: "memory", store, restored };
   }
+  await requirePackages("replay_store redis://", REDIS_PACKAGE, opts.importModule);
+  // Loaded only now: a Vault with the memory store never needs the Redis client installed.
+  const { createRedisReplayStore } = await import("./redis.js");
   const password = opts.env[REDIS_PASSWORD_ENV];
   const store = await createRedisReplayStore(spec.target, {
     ...opts.redis,

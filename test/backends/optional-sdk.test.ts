@@ -7,11 +7,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { openBackend } from "../../src/backends/index.js";
-import {
-  OPTIONAL_SDKS,
-  requireBackendSdks,
-  type ImportModule,
-} from "../../src/backends/optional-sdk.js";
+import { OPTIONAL_SDKS, requireBackendSdks } from "../../src/backends/optional-sdk.js";
+import type { ImportModule } from "../../src/optional-packages.js";
 import { compileConfig } from "../../src/config/compile.js";
 import { emptyConfig } from "../../src/config/schema.js";
 import { SigilError } from "../../src/errors.js";

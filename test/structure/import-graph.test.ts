@@ -24,13 +24,15 @@ const LOW_LAYERS = ["attestation/", "audit/", "backends/", "routing/"];
 /**
  * Modules anyone may import: each imports nothing in src/ but other LEAVES (checked below).
  * config/resolve (the `--resolve` host map) and config/schema (the file's types) are read by the
- * backends, which connect where the operator's config says.
+ * backends, which connect where the operator's config says; optional-packages checks that an
+ * optional peer dependency is installed.
  */
 const LEAVES = [
   "errors.ts",
   "log.ts",
   "canonical-json.ts",
   "version.ts",
+  "optional-packages.ts",
   "config/resolve.ts",
   "config/schema.ts",
   "live-headers.ts",

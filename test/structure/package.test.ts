@@ -11,6 +11,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { OPTIONAL_SDKS } from "../../src/backends/optional-sdk.js";
+import { REDIS_PACKAGE } from "../../src/replay/create.js";
 
 // Compiled to dist/test/structure/: the repository root is three levels up.
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -58,9 +59,11 @@ function srcPackages(): Set<string> {
   return found;
 }
 
-const cloudPackages = new Map(
-  Object.values(OPTIONAL_SDKS).flatMap((pkgs) => Object.entries(pkgs ?? {})),
-);
+/** Every optional peer: the cloud SDKs and the Redis client, name → tested version. */
+const optionalPackages = new Map([
+  ...Object.values(OPTIONAL_SDKS).flatMap((pkgs) => Object.entries(pkgs ?? {})),
+  ...Object.entries(REDIS_PACKAGE),
+]);
 
 test("every package src/ loads at run time is a dependency or an optional peer", () => {
   const missing = [...srcPackages()].filter(
@@ -69,15 +72,15 @@ test("every package src/ loads at run time is a dependency or an optional peer",
   assert.deepEqual(missing, []);
 });
 
-test("the cloud SDKs are optional peers at the versions of the install hint and the tests", () => {
-  assert.ok(cloudPackages.size >= 5);
-  for (const [name, version] of cloudPackages) {
+test("the cloud SDKs and Redis client are optional peers at the install hint's versions", () => {
+  assert.ok(optionalPackages.size >= 6);
+  for (const [name, version] of optionalPackages) {
     assert.equal(pkg.dependencies[name], undefined, `${name} is a hard dependency`);
     assert.equal(pkg.peerDependencies[name], version, `${name} peer version`);
     assert.equal(pkg.peerDependenciesMeta[name]?.optional, true, `${name} is not optional`);
     assert.equal(pkg.devDependencies[name], version, `${name} dev version`);
   }
-  assert.deepEqual(Object.keys(pkg.peerDependencies).sort(), [...cloudPackages.keys()].sort());
+  assert.deepEqual(Object.keys(pkg.peerDependencies).sort(), [...optionalPackages.keys()].sort());
 });
 
 test("every dependency is pinned to an exact version and is used by src/", () => {
@@ -103,10 +106,16 @@ test("the build runs when packing, not on install; the tarball ships the docs it
   assert.deepEqual(build.include, ["src/**/*.ts"]);
 });
 
-test("the README and docs/backends.md give the install command at the tested versions", () => {
-  for (const doc of ["README.md", join("docs", "backends.md")]) {
+test("the README and the pages of each feature give the install command at the tested versions", () => {
+  const cloud = Object.values(OPTIONAL_SDKS).flatMap((pkgs) => Object.entries(pkgs ?? {}));
+  const pages: [string, [string, string][]][] = [
+    ["README.md", [...optionalPackages]],
+    [join("docs", "backends.md"), cloud],
+    [join("docs", "operations.md"), Object.entries(REDIS_PACKAGE)],
+  ];
+  for (const [doc, packages] of pages) {
     const text = readFileSync(join(ROOT, doc), "utf8");
-    for (const [name, version] of cloudPackages) {
+    for (const [name, version] of packages) {
       assert.ok(text.includes(`${name}@${version}`), `${doc} lacks ${name}@${version}`);
     }
   }
