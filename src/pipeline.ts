@@ -19,6 +19,7 @@ import { checkProbeIsolation } from "./probe/isolation.js";
 import { outboundHeaders } from "./proxy/headers.js";
 import type { DenyInfo } from "./proxy/refuse.js";
 import { recordFailure, releaseHeld, type Held } from "./proxy/held.js";
+import { checkRateLimit } from "./proxy/rate-limit.js";
 import { createRedactor, credentialNeedles, type Redactor } from "./proxy/redact.js";
 import { sendError } from "./proxy/respond.js";
 import type { Runtime, RuntimeState } from "./proxy/runtime.js";
@@ -106,7 +107,7 @@ export async function prepareOutbound(
   headers = outboundHeaders(ctx.req.rawHeaders),
 ): Promise<{ gate: GateResult; out: OutboundRequest }> {
   const { rt, state, scope, info, deadline, obs } = ctx;
-  const gate = await authorize(ctx);
+  const gate = await authorize(ctx, held);
   obs.attested();
   const cred = (held.cred = await fetchCredential(state, gate.route, deadline));
   obs.fetched();
@@ -139,7 +140,7 @@ export interface GateResult {
 }
 
 /** Every check that must pass before a backend is asked for anything (spec §3, §5). */
-async function authorize(ctx: RequestContext): Promise<GateResult> {
+async function authorize(ctx: RequestContext, held: Held): Promise<GateResult> {
   const { rt, state, scope, req, info, deadline, obs } = ctx;
   const cfg = state.config;
   if (rt.stopping) {
@@ -148,6 +149,7 @@ async function authorize(ctx: RequestContext): Promise<GateResult> {
       "the proxy is shutting down; retry on a new connection",
     );
   }
+  checkRateLimit(rt, cfg.proxy.rateLimit, scope.agent.id);
   if (!cfg.agents.isCurrent(scope.agent)) {
     throw new SigilError("ERR_AGENT_UNAUTHENTICATED", "agent token was revoked or rotated");
   }
@@ -183,18 +185,20 @@ async function authorize(ctx: RequestContext): Promise<GateResult> {
     { method: info.method ?? "", url: liveUrl(scope, target.pathWithQuery) },
     route.binding,
   );
-  let body: Buffer | undefined;
-  if (binding.bodySha256 !== undefined || route.injector.needsBody) {
-    body = await deadline.race(readBodyLimited(req, cfg.proxy.maxBodyBytes));
-  }
-  if (binding.bodySha256 !== undefined) {
-    checkBodyHash(binding.bodySha256, createHash("sha256").update(body!).digest());
-  }
+  // Claim before reading any body: replays of one token cannot make the proxy buffer theirs.
   const fresh = await deadline.race(rt.replay.claim(att.replayId, replayHoldUntilMs(att.exp)));
   if (!fresh) {
     throw new SigilError("ERR_ATTESTATION_REPLAYED", "this attestation was already used");
   }
   info.replayClaimed = true;
+  let body: Buffer | undefined;
+  if (binding.bodySha256 !== undefined || route.injector.needsBody) {
+    held.body = rt.bodyBudget.open(cfg.proxy.maxBufferedBodyBytes);
+    body = await deadline.race(readBodyLimited(req, cfg.proxy.maxBodyBytes, held.body));
+  }
+  if (binding.bodySha256 !== undefined) {
+    checkBodyHash(binding.bodySha256, createHash("sha256").update(body!).digest());
+  }
   return {
     route,
     att,

@@ -40,6 +40,8 @@ export interface ProxySettings {
   deadlineMs: number;
   skewSeconds: number;
   maxBodyBytes: number;
+  maxBufferedBodyBytes: number;
+  rateLimit: { perSecond: number; burst: number; denyRecordsPerSecond: number };
   idleTimeoutMs: number;
   maxTunnelsPerAgent: number;
   /** Read once when the listener is created; a change needs a restart. */
@@ -131,6 +133,12 @@ export function compileConfig(file: ConfigFile): RuntimeConfig {
       deadlineMs: p.deadline_ms ?? 5000,
       skewSeconds: p.skew_seconds ?? 5,
       maxBodyBytes: p.max_body_bytes ?? 10 * 1024 * 1024,
+      maxBufferedBodyBytes: p.max_buffered_body_bytes ?? 64 * 1024 * 1024,
+      rateLimit: {
+        perSecond: p.rate_limit?.requests_per_second ?? 100,
+        burst: p.rate_limit?.burst ?? 200,
+        denyRecordsPerSecond: p.rate_limit?.deny_records_per_second ?? 100,
+      },
       idleTimeoutMs: p.idle_timeout_ms ?? 120_000,
       maxTunnelsPerAgent: p.max_tunnels_per_agent ?? 256,
       headerTimeoutMs: p.header_timeout_ms ?? 15_000,

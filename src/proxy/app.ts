@@ -20,6 +20,9 @@ import { createLeafCache } from "../mitm/leaf-cache.js";
 import { openReplayStore, parseReplayStoreSpec } from "../replay/create.js";
 import { parseResolveMap } from "../config/resolve.js";
 import { createProxyServers } from "./listener.js";
+import { createBodyBudget } from "./body-budget.js";
+import { createDenySummary } from "./deny-summary.js";
+import { createRateLimiter } from "./rate-limit.js";
 import { startProbe, type Probe } from "../probe/setup.js";
 import { buildState, type Runtime } from "./runtime.js";
 import { VERSION } from "../version.js";
@@ -151,6 +154,9 @@ async function run(
     env: opts.env,
     inflight: 0,
     stopping: false,
+    rateLimiter: createRateLimiter(),
+    bodyBudget: createBodyBudget(),
+    denies: createDenySummary(() => runtime),
   };
   for (const s of runtime.state.keyRing.status()) {
     if (!s.loaded)
@@ -237,6 +243,7 @@ async function run(
         inner.closeAllConnections();
         inner.close(); // stops its head-timeout check
         runtime.upstream.destroy();
+        await runtime.denies.flush();
         await audit.append({ type: "stop", reason }).catch(() => undefined);
         await audit.close();
         await replay.close();

@@ -38,6 +38,22 @@ const rows: [string, AuditRecord, string[]][] = [
     ["outcome 0 5000ms", "error ERR_DEADLINE_EXCEEDED"],
   ],
   [
+    "a deny summary shows its count, its codes and when its window opened",
+    {
+      ...chain,
+      type: "deny_summary",
+      agent,
+      count: 4,
+      codes: { ERR_RATE_LIMITED: 3, "ERR_NO\u001b[2J": 1 },
+      since: "2030-01-02T03:04:04.678Z",
+    },
+    [
+      "deny_summary ×4",
+      "agent-prod-1",
+      "ERR_RATE_LIMITED×3 ERR_NO?[2J×1 since 2030-01-02T03:04:04.678Z",
+    ],
+  ],
+  [
     "a start shows where it listens",
     { ...chain, type: "start", listen: "127.0.0.1:10255", pid: 7 },
     ["listen 127.0.0.1:10255 pid 7"],
