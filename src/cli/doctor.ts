@@ -6,7 +6,7 @@ import { splitListen } from "../config/listen.js";
 import { checkAudit } from "../doctor/audit-check.js";
 import { checkCa } from "../doctor/ca-check.js";
 import { formatResult, type CheckResult } from "../doctor/check.js";
-import { checkAnchor, checkBackend, checkConfig } from "../doctor/config-checks.js";
+import { checkAnchor, checkBackend, checkBindings, checkConfig } from "../doctor/config-checks.js";
 import { checkHomePermissions } from "../doctor/home-check.js";
 import { runProbe } from "../doctor/probe-check.js";
 import { checkProxyReachable, type ProxyAddress } from "../doctor/proxy-check.js";
@@ -23,6 +23,7 @@ Checks, one line each ("ok", "warn" or "FAIL ... — fix: ..."):
   home        the home, ca/, audit/ and probe/ are 0700 and secret files 0600, owned by you
   ca          the MITM CA loads, its key matches, and it is not expired (warn under 30 days)
   config      config.json parses and compiles as the proxy would load it
+  route ID    warn: the route opted out of binding required (optional or off)
   anchor KID  the key source answers and the key still matches the pinned fingerprint
   backend N   one real fetch, as "backends test" does (with the first route's --secret)
   audit       the whole hash chain verifies; prints the record count and the head hash
@@ -58,6 +59,7 @@ async function runChecks(
   out.push(config.result);
   const file = config.file;
   if (file) {
+    out.push(...checkBindings(file));
     const remote = await Promise.all([
       ...file.anchors.map((a) => checkAnchor(a)),
       ...file.backends.map((b) => checkBackend(b, file, ctx.env)),

@@ -26,7 +26,9 @@ HOST: exact (api.openai.com, api.internal:8443) or a leading wildcard (*.example
 PATH: /v1/* matches /v1 and below (not /v10); a * segment matches one segment; otherwise exact.
 SPEC: header:NAME=TEMPLATE (default "${DEFAULT_INJECT}"), basic, query:NAME,
       aws-sigv4[:service[:region]] (re-sign with released AWS keys), mtls (client certificate).
---binding: check X-Sigil-Intent against the live request (default optional: checked when sent).
+--binding: check X-Sigil-Intent against the live request (default required: the header must be
+      sent and match). optional (checked only when sent) and off are opt-outs that let one
+      attestation be used on any such route of the agent; doctor warns about them.
 --upstream-ca: an extra CA (PEM) trusted for this upstream, on top of the system roots.
 --session-policy: a JSON IAM policy that down-scopes each aws-sts release for this route.
 
@@ -55,7 +57,7 @@ Example:
     parsePathPattern(path);
     const inject = str(values, "inject") ?? DEFAULT_INJECT;
     compileInjector(inject);
-    const binding = str(values, "binding") ?? "optional";
+    const binding = str(values, "binding") ?? "required";
     if (!(BINDINGS as readonly string[]).includes(binding)) {
       throw new SigilError("ERR_USAGE", "--binding must be off, optional or required");
     }

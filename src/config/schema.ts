@@ -57,7 +57,8 @@ export const routeSchema = z
     backend: z.string(),
     secret: z.string().optional(),
     inject: z.string().min(1),
-    binding: z.enum(["off", "optional", "required"]),
+    /** §5.4 binding; `required` unless the route opts out (doctor warns about opt-outs). */
+    binding: z.enum(["off", "optional", "required"]).default("required"),
     upstream_ca: z.string().optional(),
     /** File holding an inline IAM session policy applied to each release (aws-sts). */
     session_policy: z.string().optional(),

@@ -41,6 +41,7 @@ export interface HarnessRoute {
   /** Default "DEMO_KEY", whose value is the canary. */
   secret?: string;
   inject?: string;
+  /** Default "required", as for a route added without `--binding`. */
   binding?: RouteEntry["binding"];
   /** Trust the upstream's test CA (default true). */
   upstreamCa?: boolean;
@@ -120,7 +121,7 @@ export async function startHarness(opts: HarnessOptions = {}) {
       backend: r.backend ?? "demo-env",
       secret: r.secret ?? "DEMO_KEY",
       inject: r.inject ?? "header:Authorization=Bearer {value}",
-      binding: r.binding ?? "optional",
+      binding: r.binding ?? "required",
       ...(r.upstreamCa === false ? {} : { upstream_ca: upstreamCaFile }),
     })),
   };
