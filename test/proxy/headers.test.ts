@@ -12,14 +12,22 @@ import type { IncomingMessage } from "node:http";
 describe("outboundHeaders", () => {
   it("drops framing, hop-by-hop, proxy and Sigil headers, and whatever Connection names", () => {
     const out = outboundHeaders([
-      "Host", "api.test",
-      "Content-Length", "5",
-      "Transfer-Encoding", "chunked",
-      "Connection", "keep-alive, X-Drop, content-length, host, transfer-encoding",
-      "X-Drop", "1",
-      "Proxy-Authorization", "Basic x",
-      "X-Sigil-Attestation", "a.b.c",
-      "Accept", "*/*",
+      "Host",
+      "api.test",
+      "Content-Length",
+      "5",
+      "Transfer-Encoding",
+      "chunked",
+      "Connection",
+      "keep-alive, X-Drop, content-length, host, transfer-encoding",
+      "X-Drop",
+      "1",
+      "Proxy-Authorization",
+      "Basic x",
+      "X-Sigil-Attestation",
+      "a.b.c",
+      "Accept",
+      "*/*",
     ]);
     assert.deepEqual({ ...out }, { accept: "*/*" });
   });
@@ -49,13 +57,17 @@ describe("framing", () => {
 
   it("reads the agent's framing and refuses anything ambiguous", () => {
     assert.deepEqual(requestFraming(req({})), { kind: "none" });
-    assert.deepEqual(requestFraming(req({ "content-length": "12" })), { kind: "length", length: 12 });
+    assert.deepEqual(requestFraming(req({ "content-length": "12" })), {
+      kind: "length",
+      length: 12,
+    });
     assert.deepEqual(requestFraming(req({ "transfer-encoding": "chunked" })), { kind: "chunked" });
-    for (const bad of [
+    const ambiguous: Record<string, string>[] = [
       { "content-length": "1", "transfer-encoding": "chunked" },
       { "transfer-encoding": "gzip, chunked" },
       { "content-length": "-1" },
-    ]) {
+    ];
+    for (const bad of ambiguous) {
       assert.throws(() => requestFraming(req(bad)), { code: "ERR_BAD_REQUEST" });
     }
   });
