@@ -63,10 +63,12 @@ describe("outbound request framing", () => {
     const pki = createTestPki();
     raw = await startRawUpstream({ pki, hosts: [RAW_HOST] });
     plain = await startRawUpstream();
+    // Unbound attestations keep these cases about framing alone: an explicit binding opt-out.
     const routes = ["/v1/*", "/early", "/reason", "/te-gzip", "/te-compress"].map((path) => ({
       host: RAW_HOST,
       path,
       methods: METHODS,
+      binding: "optional" as const,
     }));
     h = await startHarness({
       upstreamPki: pki,

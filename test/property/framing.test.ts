@@ -51,9 +51,11 @@ describe("property: one attested request is exactly one upstream request", () =>
             : c.smuggle
               ? Buffer.from(SMUGGLE.repeat(Math.max(1, Math.ceil(c.size / SMUGGLE.length))))
               : randomBytes(c.size);
+        // Bound to this method and URL: the route takes the default binding (required).
+        const bound = h.attest({ method: c.method, url: `https://${HOST}/v1/p` });
         let head =
           `${c.method} /v1/p HTTP/1.1\r\nHost: ${HOST}\r\n` +
-          `X-Sigil-Attestation: ${h.attest().attestation}\r\n`;
+          `X-Sigil-Attestation: ${bound.attestation}\r\nX-Sigil-Intent: ${bound.intent!}\r\n`;
         if (c.tokens.length) head += `Connection: ${c.tokens.join(", ")}\r\n`;
         if (c.framing === "length") head += `Content-Length: ${body.length}\r\n`;
         if (c.framing === "chunked") head += "Transfer-Encoding: chunked\r\n";
@@ -66,9 +68,10 @@ describe("property: one attested request is exactly one upstream request", () =>
                 Buffer.from("0\r\n\r\n"),
               ])
             : body;
+        const follow = h.attest({ method: "GET", url: `https://${HOST}/v1/next` });
         const next =
           `GET /v1/next HTTP/1.1\r\nHost: ${HOST}\r\n` +
-          `X-Sigil-Attestation: ${h.attest().attestation}\r\n\r\n`;
+          `X-Sigil-Attestation: ${follow.attestation}\r\nX-Sigil-Intent: ${follow.intent!}\r\n\r\n`;
 
         const seen = raw.requests().length;
         const brokenBefore = raw.connections.filter((conn) => conn.error !== undefined).length;
