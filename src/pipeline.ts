@@ -19,6 +19,7 @@ import { checkProbeIsolation } from "./probe/isolation.js";
 import { outboundHeaders } from "./proxy/headers.js";
 import type { DenyInfo } from "./proxy/deny-info.js";
 import { recordFailure, releaseHeld, type Held } from "./proxy/held.js";
+import { checkRateLimit } from "./proxy/rate-limit.js";
 import { createRedactor, credentialNeedles, type Redactor } from "./proxy/redact.js";
 import { sendError } from "./proxy/respond.js";
 import type { Runtime, RuntimeState } from "./proxy/runtime.js";
@@ -108,7 +109,7 @@ export async function prepareOutbound(
   headers = outboundHeaders(ctx.req.rawHeaders),
 ): Promise<{ gate: GateResult; out: OutboundRequest }> {
   const { rt, state, scope, info, deadline, obs } = ctx;
-  const gate = await authorize(ctx, headers);
+  const gate = await authorize(ctx, headers, held);
   obs.attested();
   held.backend = gate.route.backend;
   const cred = (held.cred = await fetchCredential(
@@ -154,6 +155,7 @@ export interface GateResult {
 async function authorize(
   ctx: RequestContext,
   headers: OutboundRequest["headers"],
+  held: Held,
 ): Promise<GateResult> {
   const { rt, state, scope, req, info, deadline, obs } = ctx;
   const cfg = state.config;
@@ -163,6 +165,7 @@ async function authorize(
       "the proxy is shutting down; retry on a new connection",
     );
   }
+  checkRateLimit(rt, cfg.proxy.rateLimit, scope.agent.id);
   if (!cfg.agents.isCurrent(scope.agent)) {
     throw new SigilError("ERR_AGENT_UNAUTHENTICATED", "agent token was revoked or rotated");
   }
@@ -204,19 +207,22 @@ async function authorize(
     },
     route.binding,
   );
-  let body: Buffer | undefined;
-  if (binding.bodySha256 !== undefined || route.injector.needsBody) {
-    body = await deadline.race(readBodyLimited(req, cfg.proxy.maxBodyBytes));
-  }
-  if (binding.bodySha256 !== undefined) {
-    checkBodyHash(binding.bodySha256, createHash("sha256").update(body!).digest());
-  }
-  checkRouteLimits(route, { method: info.method ?? "", host: scope.host, target, headers, body });
+  // Claim before reading any body: replays of one token cannot make the proxy buffer theirs.
   const fresh = await deadline.race(rt.replay.claim(att.replayId, replayHoldUntilMs(att.exp)));
   if (!fresh) {
     throw new SigilError("ERR_ATTESTATION_REPLAYED", "this attestation was already used");
   }
   info.replayClaimed = true;
+  let body: Buffer | undefined;
+  if (binding.bodySha256 !== undefined || route.injector.needsBody) {
+    held.body = rt.bodyBudget.open(cfg.proxy.maxBufferedBodyBytes);
+    body = await deadline.race(readBodyLimited(req, cfg.proxy.maxBodyBytes, held.body));
+  }
+  if (binding.bodySha256 !== undefined) {
+    checkBodyHash(binding.bodySha256, createHash("sha256").update(body!).digest());
+  }
+  // After the body: a Query-protocol operation may be named in a form body (Action=…).
+  checkRouteLimits(route, { method: info.method ?? "", host: scope.host, target, headers, body });
   return {
     route,
     att,

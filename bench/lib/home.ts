@@ -37,6 +37,9 @@ export async function createBenchHome(
   const token = generateAgentToken();
   const agentId = generateId("agt");
   const cfg = emptyConfig();
+  // One bench agent sends all the load: its per-agent rate limit (default 100/s) would measure
+  // the limiter working, not the proxy's capacity.
+  cfg.proxy.rate_limit = { requests_per_second: 1_000_000, burst: 1_000_000 };
   cfg.anchors.push({
     kid: info.kid,
     fingerprint: info.fingerprint,

@@ -24,6 +24,8 @@ function event(r: AuditRecord): string {
       return join("outcome", text(r.status), `${text(r.durationMs)}ms`);
     case "lease":
       return join("lease", text(r.action));
+    case "deny_summary":
+      return join("deny_summary", `×${text(r.count)}`);
     default:
       return text(r.type);
   }
@@ -48,9 +50,19 @@ function detail(r: AuditRecord): string {
       return join("cut", text(r.truncatedBytes), "bytes from", text(r.file));
     case "lease":
       return join(text(r.leaseId), "backend", text(r.backend), "request", text(r.requestId));
+    case "deny_summary":
+      return join(codeCounts(r.codes), "since", text(r.since));
     default:
       return "";
   }
+}
+
+/** `ERR_A×3 ERR_B×1` from a summary's `{code: count}`; anything else as "-". */
+function codeCounts(codes: unknown): string {
+  if (codes === null || typeof codes !== "object") return "-";
+  return Object.entries(codes)
+    .map(([code, n]) => `${text(code)}×${text(n)}`)
+    .join(" ");
 }
 
 function row(ts: string, seq: string, ev: string, agent: string, request: string): string {

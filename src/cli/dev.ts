@@ -91,7 +91,8 @@ const attest: Command = {
   help: `Usage: sigil-vault dev attest --key FILE --agent NAME [--method M --url URL] [--body-sha256 HEX] [--json]
 
 Signs one attestation for agent NAME with the dev key. With --method and --url the token is bound
-to that request and an X-Sigil-Intent value is printed too. Output is ready for curl -H @file.
+to that request and an X-Sigil-Intent value is printed too; routes need both unless they were
+added with --binding optional or off. Output is ready for curl -H @file.
 
 Example:
   sigil-vault dev attest --key dev.jwk --agent agent-1 --method GET --url https://api.example.com/v1/models > h.txt
@@ -116,6 +117,11 @@ Example:
       ...(body !== undefined ? { bodySha256: body } : {}),
       nowMs: Date.now(),
     });
+    if (!att.intent) {
+      ctx.err(
+        "warning: without --method and --url the token is bound to no request; routes with binding required (the default) refuse it",
+      );
+    }
     if (ctx.json)
       ctx.out(
         toJson({ attestation: att.attestation, ...(att.intent ? { intent: att.intent } : {}) }),

@@ -7,7 +7,7 @@ import { checkAudit } from "../doctor/audit-check.js";
 import { checkCa } from "../doctor/ca-check.js";
 import { formatResult, guard, type CheckResult } from "../doctor/check.js";
 import { checkRouteBackends } from "../doctor/backend-checks.js";
-import { checkAnchor, checkConfig } from "../doctor/config-checks.js";
+import { checkAnchor, checkBindings, checkConfig } from "../doctor/config-checks.js";
 import { checkHomePermissions } from "../doctor/home-check.js";
 import { runProbe } from "../doctor/probe-check.js";
 import { checkProxyReachable, type ProxyAddress } from "../doctor/proxy-check.js";
@@ -25,6 +25,7 @@ Checks, one line each ("ok", "warn" or "FAIL ... — fix: ..."):
   home        the home, ca/, audit/ and probe/ are 0700 and secret files 0600, owned by you
   ca          the MITM CA loads, its key matches, and it is not expired (warn under 30 days)
   config      config.json parses and compiles as the proxy would load it
+  route ID    warn: the route opted out of binding required (optional or off)
   anchor KID  the key source answers and the key still matches the pinned fingerprint
   backend N   can backend N serve each route's secret? Asked of the running proxy (its own
               environment) over its control socket; from doctor's environment only when no
@@ -63,6 +64,7 @@ async function runChecks(
   out.push(config.result);
   const file = config.file;
   if (file) {
+    out.push(...checkBindings(file));
     const remote = await Promise.all([
       ...file.anchors.map((a) => checkAnchor(a)),
       checkRouteBackends(ctx.home, file, ctx.env),

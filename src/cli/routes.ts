@@ -32,7 +32,9 @@ PATH: /v1/* matches /v1 and below (not /v10); a * segment matches one segment; o
       env backend with option var.
 SPEC: header:NAME=TEMPLATE (default "${DEFAULT_INJECT}"), basic, query:NAME,
       aws-sigv4[:service[:region]] (re-sign with released AWS keys), mtls (client certificate).
---binding: check X-Sigil-Intent against the live request (default optional: checked when sent).
+--binding: check X-Sigil-Intent against the live request (default required: the header must be
+      sent and match). optional (checked only when sent) and off are opt-outs that let one
+      attestation be used on any such route of the agent; doctor warns about them.
 --upstream-ca: an extra CA (PEM) trusted for this upstream, on top of the system roots.
 --session-policy: a JSON IAM policy that down-scopes each aws-sts release for this route.
 --aws-operations: with aws-sigv4, only these AWS operations are signed (e.g. GetSecretValue,
@@ -70,7 +72,7 @@ Example:
         path,
         backend,
         inject: DEFAULT_INJECT,
-        binding: "optional",
+        binding: "required",
         ...withoutUndefined(flags),
       };
       checkRouteSecret(cfg, r);

@@ -49,6 +49,8 @@ export interface ProxySettings {
   deadlineMs: number;
   skewSeconds: number;
   maxBodyBytes: number;
+  maxBufferedBodyBytes: number;
+  rateLimit: { perSecond: number; burst: number; denyRecordsPerSecond: number };
   idleTimeoutMs: number;
   /** Longest life of a WebSocket session or response stream (proxy/access-watch.ts). */
   maxSessionMs: number;
@@ -148,6 +150,12 @@ export function compileConfig(file: ConfigFile): RuntimeConfig {
       deadlineMs: p.deadline_ms ?? 5000,
       skewSeconds: p.skew_seconds ?? 5,
       maxBodyBytes: p.max_body_bytes ?? 10 * 1024 * 1024,
+      maxBufferedBodyBytes: p.max_buffered_body_bytes ?? 64 * 1024 * 1024,
+      rateLimit: {
+        perSecond: p.rate_limit?.requests_per_second ?? 100,
+        burst: p.rate_limit?.burst ?? 200,
+        denyRecordsPerSecond: p.rate_limit?.deny_records_per_second ?? 100,
+      },
       idleTimeoutMs: p.idle_timeout_ms ?? 120_000,
       maxSessionMs: p.max_session_ms ?? 3_600_000,
       maxTunnelsPerAgent: p.max_tunnels_per_agent ?? 256,

@@ -57,7 +57,8 @@ export const routeSchema = z
     backend: z.string(),
     secret: z.string().optional(),
     inject: z.string().min(1),
-    binding: z.enum(["off", "optional", "required"]),
+    /** §5.4 binding; `required` unless the route opts out (doctor warns about opt-outs). */
+    binding: z.enum(["off", "optional", "required"]).default("required"),
     upstream_ca: z.string().optional(),
     /** File holding an inline IAM session policy applied to each release (aws-sts). */
     session_policy: z.string().optional(),
@@ -85,6 +86,22 @@ export const proxySchema = z
       .int()
       .min(0)
       .max(1024 * 1024 * 1024)
+      .optional(),
+    /** All request bodies buffered at once, across requests, default 64 MiB; 503 beyond. */
+    max_buffered_body_bytes: z
+      .number()
+      .int()
+      .min(0)
+      .max(16 * 1024 * 1024 * 1024)
+      .optional(),
+    /** Per-agent token bucket over requests, and the per-agent rate of individual deny records. */
+    rate_limit: z
+      .object({
+        requests_per_second: z.number().min(1).max(1_000_000).optional(),
+        burst: z.number().int().min(1).max(1_000_000).optional(),
+        deny_records_per_second: z.number().int().min(1).max(1_000_000).optional(),
+      })
+      .strict()
       .optional(),
     /** Idle timeout for response bodies after the head arrived. */
     idle_timeout_ms: z.number().int().min(1000).max(3_600_000).optional(),

@@ -76,8 +76,6 @@ async function main(): Promise<number> {
       "demo-env",
       "--secret",
       "DEMO_API_KEY",
-      "--binding",
-      "required",
       "--upstream-ca",
       join(dir, "upstream-ca.pem"),
     ]);

@@ -38,9 +38,10 @@ const METHOD = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
 
 /**
- * With method and url, the token's intentHash binds `{action:"http", method, url, body_sha256?, nonce}`
- * and that intent is returned for `X-Sigil-Intent`. Without them the token binds
- * `{action:"http", nonce}` and no intent is returned (usable on routes with binding off/optional).
+ * With method and url, the token's intentHash binds `{action:"http", method, url,
+ * metadata:{body_sha256?, nonce}}` (Sign's intent schema) and that intent is returned for
+ * `X-Sigil-Intent`. Without them the token binds `{action:"http", metadata:{nonce}}` and no
+ * intent is returned (usable on routes with binding off/optional).
  */
 export function makeDevAttestation(opts: DevAttestationOptions): DevAttestation {
   const nonce = opts.nonce ?? randomUUID();
@@ -51,20 +52,22 @@ export function makeDevAttestation(opts: DevAttestationOptions): DevAttestation 
     if (opts.bodySha256 !== undefined) {
       throw new SigilError("ERR_USAGE", "a body hash needs --method and --url");
     }
-    const txCommit = pgCommit({ action: "http", nonce });
+    const txCommit = pgCommit({ action: "http", metadata: { nonce } });
     return { attestation: sign(opts, txCommit), txCommit };
   }
-  const intent: Record<string, string> = {
-    action: "http",
-    method: checkMethod(opts.method),
-    url: checkUrl(opts.url),
-  };
+  const metadata: Record<string, string> = {};
   if (opts.bodySha256 !== undefined) {
     if (!SHA256_HEX.test(opts.bodySha256))
       throw new SigilError("ERR_USAGE", "body hash must be 64 hex characters");
-    intent.body_sha256 = opts.bodySha256.toLowerCase();
+    metadata.body_sha256 = opts.bodySha256.toLowerCase();
   }
-  intent.nonce = nonce;
+  metadata.nonce = nonce;
+  const intent = {
+    action: "http",
+    method: checkMethod(opts.method),
+    url: checkUrl(opts.url),
+    metadata,
+  };
   const txCommit = pgCommit(intent);
   return {
     attestation: sign(opts, txCommit),

@@ -10,7 +10,7 @@ import type { AnchorEntry, ConfigFile } from "../config/schema.js";
 import { readConfigFile } from "../config/store.js";
 import { toAnchor } from "../config/anchor.js";
 import { assertNoProbeNames } from "../probe/names.js";
-import { describe, fail, guard, ok, type CheckResult } from "./check.js";
+import { describe, fail, guard, ok, warn, type CheckResult } from "./check.js";
 
 /** Per-anchor and per-backend bound. */
 export const REMOTE_CHECK_MS = 10_000;
@@ -28,6 +28,22 @@ export function checkConfig(home: HomePaths): { file?: ConfigFile; result: Check
       result: fail("config", describe(err), `edit ${home.config} or restore it from a backup`),
     };
   }
+}
+
+/**
+ * A warning per route that opted out of `binding: required` (spec §5.4): without the intent check
+ * an attestation authorises any request on any such route of the agent, not the one it was signed for.
+ */
+export function checkBindings(file: ConfigFile): CheckResult[] {
+  return file.routes
+    .filter((r) => r.binding !== "required")
+    .map((r) =>
+      warn(
+        `route ${r.id}`,
+        `binding ${r.binding}: X-Sigil-Intent is ${r.binding === "off" ? "never checked" : "checked only when sent"}, so an attestation for any request of agent ${r.agent_id} is accepted on ${r.host}${r.path}`,
+        `re-add the route without --binding (required is the default) once its agents send X-Sigil-Intent`,
+      ),
+    );
 }
 
 export function checkAnchor(entry: AnchorEntry): Promise<CheckResult[]> {

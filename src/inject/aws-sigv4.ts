@@ -139,7 +139,10 @@ function field(cred: Credential, name: string): Buffer {
 function fieldText(cred: Credential, name: string, shape: RegExp): string {
   const text = field(cred, name).toString("latin1");
   if (!shape.test(text)) {
-    throw new SigilError("ERR_INJECTION_FAILED", `credential field ${name} is not usable for SigV4`);
+    throw new SigilError(
+      "ERR_INJECTION_FAILED",
+      `credential field ${name} is not usable for SigV4`,
+    );
   }
   return text;
 }

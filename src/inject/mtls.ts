@@ -18,7 +18,10 @@ export function createMtlsInjector(spec: string, arg: string): Injector {
       const certificate = cred.fields.get("certificate");
       const key = cred.fields.get("private_key");
       if (!certificate?.length || !key?.length) {
-        throw new SigilError("ERR_INJECTION_FAILED", "credential has no certificate and private_key");
+        throw new SigilError(
+          "ERR_INJECTION_FAILED",
+          "credential has no certificate and private_key",
+        );
       }
       const chain = cred.fields.get("ca_chain");
       const cert = !chain?.length

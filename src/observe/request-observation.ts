@@ -71,12 +71,13 @@ export class RequestObservation {
 
 /** Reports a finished pipeline request: observer first (guarded by the caller), then the log line. */
 export function reportRequest(rt: ObserveDeps, obs: RequestObservation, info: DenyInfo): void {
-  report(rt, obs.summarize(info, rt.nowMs()));
+  report(rt, obs.summarize(info, rt.nowMs()), info.aggregated !== true);
 }
 
 /** Reports a refusal made before the pipeline (CONNECT, absolute-form, malformed HTTP): untimed. */
 export function reportRefusal(rt: ObserveDeps, err: SigilError, info: DenyInfo): void {
-  report(rt, summary(info, rt.nowMs(), "deny", err.status, err.code, err.reason, {}, undefined));
+  const s = summary(info, rt.nowMs(), "deny", err.status, err.code, err.reason, {}, undefined);
+  report(rt, s, info.aggregated !== true);
 }
 
 /** One literal with every key (absent ones undefined): one object shape, no spreads. */
@@ -107,8 +108,10 @@ function summary(
   };
 }
 
-function report(rt: ObserveDeps, s: RequestSummary): void {
+/** A refusal counted into a `deny_summary` is observed (metrics) but gets no log line of its own. */
+function report(rt: ObserveDeps, s: RequestSummary, log: boolean): void {
   rt.observer.request(s);
+  if (!log) return;
   rt.logger.log("info", "request", {
     requestId: s.requestId,
     agent: s.agentName,

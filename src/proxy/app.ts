@@ -25,6 +25,9 @@ import { ed25519 } from "../attestation/ed25519.js";
 import { openReplayStore, parseReplayStoreSpec } from "../replay/create.js";
 import { parseResolveMap } from "../config/resolve.js";
 import { createProxyServers } from "./listener.js";
+import { createBodyBudget } from "./body-budget.js";
+import { createDenySummary } from "./deny-summary.js";
+import { createRateLimiter } from "./rate-limit.js";
 import { startProbe, type Probe } from "../probe/setup.js";
 import { buildState, type Runtime } from "./runtime.js";
 import { createAccessWatch } from "./access-watch.js";
@@ -165,6 +168,9 @@ async function run(
     stopping: false,
     access: createAccessWatch(() => runtime.state),
     releases: createReleaseTracker(opts.logger, audit),
+    rateLimiter: createRateLimiter(),
+    bodyBudget: createBodyBudget(),
+    denies: createDenySummary(() => runtime),
   };
   mintLeavesAhead(runtime.leaves, config.routeList);
   for (const s of runtime.state.keyRing.status()) {
@@ -267,6 +273,7 @@ async function run(
         runtime.upstream.destroy();
         await settleReleases(runtime);
         await closer.closeAll(runtime.state);
+        await runtime.denies.flush();
         await audit.append({ type: "stop", reason }).catch(() => undefined);
         await audit.close();
         await replay.close();

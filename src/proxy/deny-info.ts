@@ -16,4 +16,6 @@ export interface DenyInfo {
   replayId?: string;
   replayClaimed?: boolean;
   exp?: number;
+  /** Set when the refusal was counted into a `deny_summary` (no record or log line of its own). */
+  aggregated?: boolean;
 }

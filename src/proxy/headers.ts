@@ -40,7 +40,8 @@ function connectionTokens(raw: readonly string[]): Set<string> {
 /** Outbound request headers from the agent's raw headers, lower-cased, without Host. */
 export function outboundHeaders(raw: readonly string[]): Record<string, string | string[]> {
   const named = connectionTokens(raw);
-  const out: Record<string, string | string[]> = {};
+  // No prototype: a header named `__proto__` (a valid token) must be an ordinary entry.
+  const out: Record<string, string | string[]> = Object.create(null);
   for (let i = 0; i < raw.length; i += 2) {
     const name = (raw[i] as string).toLowerCase();
     if (

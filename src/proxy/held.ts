@@ -3,6 +3,7 @@
  * once the credential was released, a `deny` before; the credential released exactly once.
  */
 import type { AuditRecord } from "../audit/record.js";
+import type { BodyReservation } from "./body-budget.js";
 import type { Credential } from "../backends/backend.js";
 import { SigilError, toSigilError } from "../errors.js";
 import { writeOutcome } from "./outcome.js";
@@ -18,6 +19,8 @@ export interface Held {
   backend?: string;
   /** The durable `release` record; once set, a failure is an `outcome`, not a `deny`. */
   release?: AuditRecord;
+  /** The request's share of the buffered-body budget, freed when the request ends. */
+  body?: BodyReservation;
 }
 
 /** Closes a failed request's record (`outcome` once released, `deny` before); returns the error. */
@@ -46,8 +49,9 @@ export async function recordFailure(
   return err;
 }
 
-/** Releases (zeroes, revokes) the held credential once; safe to call again. */
+/** Frees the body budget and releases (zeroes, revokes) the held credential once; safe to call again. */
 export function releaseHeld(rt: Runtime, held: Held, requestId: string): void {
+  held.body?.free();
   const cred = held.cred;
   if (!cred) return;
   delete held.cred;

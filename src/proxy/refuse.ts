@@ -2,7 +2,8 @@
  * Every refusal is audited (spec §9): one `deny` record with the code, the reason and whatever
  * was known about the request, then the error response. The record is awaited (briefly) so that
  * an operator reading the log right after a refusal finds it; if the audit log is down the
- * refusal still goes out — refusing never needs the disk.
+ * refusal still goes out — refusing never needs the disk. Past a per-agent rate, refusals are
+ * counted into a per-second `deny_summary` instead (deny-summary.ts) and not waited for.
  */
 import type { SigilError } from "../errors.js";
 import { reportRefusal } from "../observe/request-observation.js";
@@ -22,13 +23,16 @@ export async function recordDeny(
   info: DenyInfo,
   opts: { summarized?: boolean } = {},
 ): Promise<void> {
+  const agent = info.agent ? { id: info.agent.id, name: info.agent.name } : undefined;
+  if (!rt.denies.admit(agent, err.code, info.replayClaimed === true)) info.aggregated = true;
   if (!opts.summarized) reportRefusal(rt, err, info);
+  if (info.aggregated) return;
   const record = {
     type: "deny",
     requestId: info.requestId,
     code: err.code,
     reason: err.reason,
-    ...(info.agent ? { agent: { id: info.agent.id, name: info.agent.name } } : {}),
+    ...(agent ? { agent } : {}),
     ...(info.route !== undefined ? { route: info.route } : {}),
     ...(info.method !== undefined ? { method: info.method } : {}),
     ...(info.host !== undefined ? { host: info.host } : {}),

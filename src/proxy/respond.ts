@@ -23,6 +23,11 @@ function errorHeaders(err: SigilError, requestId: string, body: string): Record<
   if (err.code === "ERR_AGENT_UNAUTHENTICATED") {
     headers["proxy-authenticate"] = 'Basic realm="sigil-vault"';
   }
+  // Buckets refill at least one request per second (rate_limit minimum); the body budget frees
+  // as soon as in-flight uploads finish.
+  if (err.code === "ERR_RATE_LIMITED" || err.code === "ERR_OVERLOADED") {
+    headers["retry-after"] = "1";
+  }
   return headers;
 }
 
@@ -35,7 +40,9 @@ export function sendError(res: ServerResponse, err: SigilError, requestId: strin
   const body = errorBody(err, requestId);
   const headers = errorHeaders(err, requestId, body);
   // A refused request may have an unread body; closing avoids parsing it as the next request.
-  if (!res.req.complete) headers["connection"] = "close";
+  // An agent over its rate loses the connection too: requests it pipelined behind this one are
+  // never read, so a flood in one write costs one read's worth of refusals, not the whole write.
+  if (!res.req.complete || err.code === "ERR_RATE_LIMITED") headers["connection"] = "close";
   res.writeHead(err.status, headers);
   res.end(body);
 }

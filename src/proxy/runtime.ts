@@ -16,6 +16,9 @@ import type { ProxyObserver } from "../observe/observer.js";
 import type { ReplayStore } from "../replay/store.js";
 import type { AccessWatch } from "./access-watch.js";
 import type { ReleaseTracker } from "./releases.js";
+import type { BodyBudget } from "./body-budget.js";
+import type { DenySummary } from "./deny-summary.js";
+import type { RateLimiter } from "./rate-limit.js";
 
 export interface RuntimeState {
   config: RuntimeConfig;
@@ -39,6 +42,12 @@ export interface Runtime {
   env: NodeJS.ProcessEnv;
   /** Requests between head and completion; shutdown waits for this to reach 0. */
   inflight: number;
+  /** Per-agent request buckets (`proxy.rate_limit`). */
+  rateLimiter: RateLimiter;
+  /** Bytes of request bodies buffered across all requests (`proxy.max_buffered_body_bytes`). */
+  bodyBudget: BodyBudget;
+  /** Per-agent, per-second accounting of refusals past the individual-record rate. */
+  denies: DenySummary;
   /** Set when shutdown begins: new requests on open tunnels get 503 ERR_SHUTTING_DOWN. */
   stopping: boolean;
   /** Open sessions and streams, ended when a reload revokes their access (access-watch.ts). */

@@ -105,8 +105,22 @@ export async function handleConnect(
   registry.scopes.set(tls, { scheme: "https", host, port, agent });
   tls.once("secure", () => {
     socket.setTimeout(0);
+    readThroughStream(tls);
     registry.emitConnection(tls, routed);
   });
+}
+
+/**
+ * Node's HTTP server reads a socket with a native stream handle directly in C++ ("consume"). With
+ * a TLS handle that loses bytes under pipelining: when the agent does not read its responses, the
+ * server pauses llhttp, but TLS keeps handing over decrypted records, which the paused parser
+ * drops — the next request is then parsed from the middle of another (seen with 20,000 pipelined
+ * requests in one write). Marking the handle as consumed makes the server read through "data"
+ * events, whose pause() is honoured.
+ */
+function readThroughStream(tls: TLSSocket): void {
+  const handle = (tls as unknown as { _handle?: { _consumed?: boolean } })._handle;
+  if (handle) handle._consumed = true;
 }
 
 async function refuseRaw(

@@ -50,6 +50,22 @@ const rows: [string, AuditRecord, string[]][] = [
     ["lease revoke_failed", "database/creds/ro/abc backend hv request req-2"],
   ],
   [
+    "a deny summary shows its count, its codes and when its window opened",
+    {
+      ...chain,
+      type: "deny_summary",
+      agent,
+      count: 4,
+      codes: { ERR_RATE_LIMITED: 3, "ERR_NO\u001b[2J": 1 },
+      since: "2030-01-02T03:04:04.678Z",
+    },
+    [
+      "deny_summary ×4",
+      "agent-prod-1",
+      "ERR_RATE_LIMITED×3 ERR_NO?[2J×1 since 2030-01-02T03:04:04.678Z",
+    ],
+  ],
+  [
     "a start shows where it listens",
     { ...chain, type: "start", listen: "127.0.0.1:10255", pid: 7 },
     ["listen 127.0.0.1:10255 pid 7"],

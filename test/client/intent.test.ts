@@ -39,6 +39,7 @@ describe("buildHttpIntent", () => {
   });
 
   it("pins x-amz-* headers lower-cased with exact values, except those SigV4 computes", () => {
+    const sha = createHash("sha256").update("").digest("hex");
     const intent = buildHttpIntent({
       method: "POST",
       url: "https://s3.example.test/bucket/key",
@@ -46,7 +47,7 @@ describe("buildHttpIntent", () => {
         ["X-Amz-Server-Side-Encryption", "aws:kms"],
         ["x-amz-meta-Owner", " Ada "],
         ["X-Amz-Date", "20250101T000000Z"],
-        ["x-amz-content-sha256", "UNSIGNED-PAYLOAD"],
+        ["x-amz-content-sha256", sha],
         ["X-Amz-Security-Token", "t"],
         ["Authorization", "AWS4-HMAC-SHA256 …"],
       ],
@@ -55,6 +56,15 @@ describe("buildHttpIntent", () => {
       "x-amz-server-side-encryption": "aws:kms",
       "x-amz-meta-owner": " Ada ",
     });
+  });
+
+  it("pins x-amz-content-sha256 when it is UNSIGNED-PAYLOAD (Vault keeps it as sent)", () => {
+    const intent = buildHttpIntent({
+      method: "PUT",
+      url: "https://s3.example.test/bucket/key",
+      headers: [["x-amz-content-sha256", "UNSIGNED-PAYLOAD"]],
+    });
+    assert.deepEqual(intent.metadata.headers, { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" });
   });
 
   it("draws a fresh nonce for every intent, so identical requests get distinct tokens", () => {

@@ -55,6 +55,8 @@ export function runUnderVault(
     SIGIL_SIGN_API_KEY: SIGN_API_KEY,
     SIGIL_AGENT_ID: f.h.agent.name,
     SIGIL_FRAMEWORK: "agent-test",
+    // Importing the client must not leave __pycache__ in the source tree.
+    PYTHONDONTWRITEBYTECODE: "1",
     ...extraEnv,
   };
   const argv = [CLI_MAIN, "--home", f.h.home.root, "run", "--agent-token-file", tokenFile];

@@ -97,7 +97,7 @@ describe("the Python client", { skip: pythonSkip, timeout: 120_000 }, () => {
       "m, u, b, ct = sys.argv[1:]\n" +
       "print(pg_commit(build_http_intent(m, u, {'X-Amz-Target': 'T', 'x-amz-date': 'd'}, b, ct, nonce='n-1')))";
     const py = execFileSync(PYTHON, ["-c", script, ...args], {
-      env: { PYTHONPATH: PYTHON_CLIENT },
+      env: { PYTHONPATH: PYTHON_CLIENT, PYTHONDONTWRITEBYTECODE: "1" },
     })
       .toString()
       .trim();

@@ -109,3 +109,27 @@ test("the schema refuses unknown keys and limits above spec maxima", () => {
     code("ERR_CONFIG_INVALID"),
   );
 });
+
+test("a route that does not name a binding gets binding required (spec §5.4 default)", () => {
+  const cfg = base();
+  const { binding: _omitted, ...unnamed } = route();
+  const text = JSON.stringify({ ...cfg, routes: [unnamed] });
+  const parsed = parseConfigText(text, "c");
+  assert.equal(parsed.routes[0]?.binding, "required");
+  assert.equal(compileConfig(parsed).routeList[0]?.binding, "required");
+});
+
+test("rate limit and buffered-body budget take generous defaults and refuse nonsense", () => {
+  const proxy = compileConfig(base()).proxy;
+  assert.deepEqual(proxy.rateLimit, { perSecond: 100, burst: 200, denyRecordsPerSecond: 100 });
+  assert.equal(proxy.maxBufferedBodyBytes, 64 * 1024 * 1024);
+  const text = (p: object) => JSON.stringify({ ...emptyConfig(), proxy: p });
+  for (const bad of [
+    { rate_limit: { requests_per_second: 0 } },
+    { rate_limit: { burst: 0.5 } },
+    { rate_limit: { per_minute: 5 } },
+    { max_buffered_body_bytes: -1 },
+  ]) {
+    assert.throws(() => parseConfigText(text(bad), "c"), code("ERR_CONFIG_INVALID"));
+  }
+});

@@ -8,6 +8,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { request } from "node:http";
 import { after, before, describe, it } from "node:test";
 import type { HomePaths } from "../../src/config/home.js";
+import { readConfigFile } from "../../src/config/store.js";
 import { startHarness, type Harness } from "../helpers/harness.js";
 
 interface Reply {
@@ -76,24 +77,32 @@ describe("the control socket", () => {
     assert.equal(r.status, 200);
     const body = JSON.parse(r.body) as { pid: number; routes: Record<string, unknown>[] };
     assert.equal(body.pid, process.pid);
-    const [good, bad] = body.routes;
-    assert.equal(body.routes.length, 2, "the probe's routes are not listed");
+    const [first, second] = readConfigFile(h.home.config).routes.map((x) => x.id);
     assert.deepEqual(
-      { ...good, durationMs: 0 },
-      {
-        backend: "demo-env",
-        secret: "DEMO_KEY",
-        kind: "env",
-        routes: [good!["routes"] as string[]].flat(),
-        ok: true,
-        durationMs: 0,
-        fields: [{ name: "value", bytes: h.canary.length }],
-      },
+      body.routes,
+      [
+        {
+          backend: "demo-env",
+          kind: "env",
+          secret: "DEMO_KEY",
+          routes: [first],
+          ok: true,
+          durationMs: body.routes[0]!["durationMs"],
+          fields: [{ name: "value", bytes: h.canary.length }],
+        },
+        {
+          backend: "demo-env",
+          kind: "env",
+          secret: "MISSING",
+          routes: [second],
+          ok: false,
+          code: "ERR_BACKEND_FAILED",
+          reason: "env backend: MISSING is not set",
+        },
+      ],
+      "one entry per backend + secret; the probe's routes are not listed",
     );
-    assert.equal((good!["routes"] as string[]).length, 1);
-    assert.equal(bad!["ok"], false);
-    assert.equal(bad!["secret"], "MISSING");
-    assert.equal(bad!["code"], "ERR_BACKEND_FAILED");
+    assert.equal(typeof body.routes[0]!["durationMs"], "number");
     assert.ok(!r.body.includes(h.canary));
   });
 

@@ -12,6 +12,7 @@ import { publicKeyFromJwk } from "../../src/attestation/anchor.js";
 import { checkIntentBinding } from "../../src/attestation/binding.js";
 import { verifyAttestation, type VerifyContext } from "../../src/attestation/verify.js";
 import { makeDevAttestation } from "../../src/dev/attest.js";
+import { authorizeRequest } from "../../src/dev/sign-schema.js";
 import { devKeyInfo, loadOrCreateDevKey, type DevKey } from "../../src/dev/keys.js";
 import { SigilError } from "../../src/errors.js";
 import { staticKeys } from "../helpers/tokens.js";
@@ -60,6 +61,8 @@ describe("makeDevAttestation", () => {
       string
     >;
     assert.equal(intent.method, "POST");
+    const signRequest = { agentId: "a", framework: "f", txCommit: out.txCommit, intent };
+    assert.equal(authorizeRequest.safeParse(signRequest).success, true, "Sign's intent schema");
     assert.deepEqual(
       checkIntentBinding(out.intent, att, { method: "POST", url: URL_ }, "required"),
       { result: "verified", bodySha256: body },

@@ -17,7 +17,7 @@ import { checkAudit } from "../../src/doctor/audit-check.js";
 import { checkCa } from "../../src/doctor/ca-check.js";
 import { formatResult, type CheckResult } from "../../src/doctor/check.js";
 import { checkRouteBackends } from "../../src/doctor/backend-checks.js";
-import { checkAnchor, checkConfig } from "../../src/doctor/config-checks.js";
+import { checkAnchor, checkBindings, checkConfig } from "../../src/doctor/config-checks.js";
 import { checkHomePermissions } from "../../src/doctor/home-check.js";
 import { checkProxyReachable } from "../../src/doctor/proxy-check.js";
 import { devKeyInfo, loadOrCreateDevKey } from "../../src/dev/keys.js";
@@ -120,6 +120,32 @@ describe("doctor: CA", () => {
 });
 
 describe("doctor: config, anchors and backends", () => {
+  it("warns about each route that opted out of binding required", () => {
+    const cfg = emptyConfig();
+    const r = {
+      agent_id: "agt_abcdefgh",
+      host: "api.example.test",
+      path: "/v1/*",
+      backend: "e",
+      inject: "header:Authorization=Bearer {value}",
+    };
+    cfg.routes.push(
+      { ...r, id: "rt_required1", binding: "required" },
+      { ...r, id: "rt_optional1", binding: "optional" },
+      { ...r, id: "rt_off000001", binding: "off" },
+    );
+    const lines = checkBindings(cfg).map(formatResult);
+    assert.equal(lines.length, 2);
+    assert.match(
+      lines[0]!,
+      /^warn route rt_optional1: binding optional: X-Sigil-Intent is checked only when sent, so an attestation for any request of agent agt_abcdefgh is accepted on api\.example\.test\/v1\/\* — fix: /,
+    );
+    assert.match(
+      lines[1]!,
+      /^warn route rt_off000001: binding off: X-Sigil-Intent is never checked/,
+    );
+  });
+
   it("passes a valid config and counts what it holds", async (t) => {
     const { result, file } = checkConfig(await makeHome(t));
     assert.equal(result.status, "ok");

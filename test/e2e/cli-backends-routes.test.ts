@@ -118,6 +118,7 @@ describe("backends and routes through the CLI", { timeout: 120_000 }, () => {
       ok(await home.cli.run([...route, "--host", "api.example.test", "--json"])),
     );
     assert.match(first.id, /\S/);
+    assert.equal(first.binding, "required", "a route added without --binding requires the intent");
     assertFails(await home.cli.run([...route, "--host", "api.example.test"]), 1);
     assertFails(await home.cli.run([...route, "--host", "API.example.test:443"]), 1);
     const listed = JSON.parse(ok(await home.cli.run(["routes", "list", "--json"])));

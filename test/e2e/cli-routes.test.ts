@@ -78,6 +78,7 @@ describe("routes through the CLI", () => {
       inject: "header:Authorization=Bearer {value}",
       binding: "optional",
       upstreamCa: null,
+      awsOperations: null,
       allowPlaintext: false,
     });
     const table = ok(await run("list")).split("\n");

@@ -49,8 +49,11 @@ describe("sigil-vault run", () => {
     "--",
   ];
 
-  it("lets curl reach the upstream through Vault with only an attestation header of its own", async () => {
-    const { attestation } = h.attest({ method: "GET", url: `https://${API_HOST}/v1/run-curl` });
+  it("lets curl reach the upstream through Vault with only the Sigil headers of its own", async () => {
+    const { attestation, intent } = h.attest({
+      method: "GET",
+      url: `https://${API_HOST}/v1/run-curl`,
+    });
     const r = await sv([
       ...runArgs(),
       "curl",
@@ -58,6 +61,8 @@ describe("sigil-vault run", () => {
       "-i",
       "-H",
       `X-Sigil-Attestation: ${attestation}`,
+      "-H",
+      `X-Sigil-Intent: ${intent!}`,
       `https://${API_HOST}/v1/run-curl`,
     ]);
     assert.equal(r.code, 0, r.stderr);
@@ -71,9 +76,12 @@ describe("sigil-vault run", () => {
     "lets Python requests use the bundle of system roots plus the Vault CA",
     { skip: skipUnless(hasPython, "python3 with requests is not installed") },
     async () => {
-      const { attestation } = h.attest({ method: "GET", url: `https://${API_HOST}/v1/run-python` });
-      const script = `import requests,sys\nr=requests.get("https://${API_HOST}/v1/run-python",headers={"X-Sigil-Attestation":sys.argv[1]},timeout=10)\nprint(r.status_code)`;
-      const r = await sv([...runArgs(), "python3", "-c", script, attestation]);
+      const { attestation, intent } = h.attest({
+        method: "GET",
+        url: `https://${API_HOST}/v1/run-python`,
+      });
+      const script = `import requests,sys\nr=requests.get("https://${API_HOST}/v1/run-python",headers={"X-Sigil-Attestation":sys.argv[1],"X-Sigil-Intent":sys.argv[2]},timeout=10)\nprint(r.status_code)`;
+      const r = await sv([...runArgs(), "python3", "-c", script, attestation, intent!]);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout.trim(), "200");
       assert.equal(
@@ -84,8 +92,11 @@ describe("sigil-vault run", () => {
   );
 
   it("lets Node's built-in fetch() reach the upstream through Vault", async () => {
-    const { attestation } = h.attest({ method: "GET", url: `https://${API_HOST}/v1/run-node` });
-    const script = `const r = await fetch("https://${API_HOST}/v1/run-node", { headers: { "X-Sigil-Attestation": process.argv[1] } }); console.log(r.status, (await r.text()).length > 0);`;
+    const { attestation, intent } = h.attest({
+      method: "GET",
+      url: `https://${API_HOST}/v1/run-node`,
+    });
+    const script = `const r = await fetch("https://${API_HOST}/v1/run-node", { headers: { "X-Sigil-Attestation": process.argv[1], "X-Sigil-Intent": process.argv[2] } }); console.log(r.status, (await r.text()).length > 0);`;
     const r = await sv([
       ...runArgs(),
       process.execPath,
@@ -93,6 +104,7 @@ describe("sigil-vault run", () => {
       "-e",
       script,
       attestation,
+      intent!,
     ]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trim(), "200 true");

@@ -41,6 +41,7 @@ export interface HarnessRoute {
   /** Default "DEMO_KEY", whose value is the canary. */
   secret?: string;
   inject?: string;
+  /** Default "required", as for a route added without `--binding`. */
   binding?: RouteEntry["binding"];
   /** Trust the upstream's test CA (default true). */
   upstreamCa?: boolean;
@@ -122,7 +123,7 @@ export async function startHarness(opts: HarnessOptions = {}) {
       backend: r.backend ?? "demo-env",
       secret: r.secret ?? "DEMO_KEY",
       inject: r.inject ?? "header:Authorization=Bearer {value}",
-      binding: r.binding ?? "optional",
+      binding: r.binding ?? "required",
       ...(r.upstreamCa === false ? {} : { upstream_ca: upstreamCaFile }),
       ...(r.keepHeaders ? { keep_headers: r.keepHeaders } : {}),
     })),
@@ -153,7 +154,9 @@ export async function startHarness(opts: HarnessOptions = {}) {
 
   const url = (path: string, host = API_HOST) => `https://${host}${path}`;
   /** A dev attestation; with method and url, bound to them through X-Sigil-Intent. */
-  const attest = (a: { method?: string; url?: string; bodySha256?: string } = {}) => {
+  const attest = (
+    a: { method?: string; url?: string; bodySha256?: string; agentName?: string } = {},
+  ) => {
     const out = makeDevAttestation({ key: dev, agentName: name, nowMs: nowMs(), ...a });
     minted.push(out.attestation);
     return out;
@@ -177,6 +180,17 @@ export async function startHarness(opts: HarnessOptions = {}) {
       const hit = (await audit()).find(pred);
       if (hit) return hit;
       if (Date.now() > until) throw new Error("expected audit record did not appear");
+    }
+  };
+  /** Rewrites the config file and waits until the proxy has reloaded it. */
+  const updateConfig = async (mutate: (cfg: ConfigFile) => void) => {
+    const reloads = () => logs.filter((l) => l.includes('"config reloaded"')).length;
+    const before = reloads();
+    const next = readConfigFile(home.config);
+    mutate(next);
+    writeConfigFile(home.config, next);
+    for (const until = Date.now() + 1500; reloads() === before; await sleep(20)) {
+      if (Date.now() > until) throw new Error("the proxy did not reload the config");
     }
   };
   const stopProxy = async (drainMs = 2000) => {
@@ -247,16 +261,24 @@ export async function startHarness(opts: HarnessOptions = {}) {
       assert.equal(deny["code"], code);
       return requestId;
     },
-    /** Rewrites the config file and waits until the proxy has reloaded it. */
-    async updateConfig(mutate: (cfg: ConfigFile) => void) {
-      const reloads = () => logs.filter((l) => l.includes('"config reloaded"')).length;
-      const before = reloads();
-      const next = readConfigFile(home.config);
-      mutate(next);
-      writeConfigFile(home.config, next);
-      for (const until = Date.now() + 1500; reloads() === before; await sleep(20)) {
-        if (Date.now() > until) throw new Error("the proxy did not reload the config");
-      }
+    updateConfig,
+    /**
+     * Adds another agent (`attest({ agentName })` mints for it) holding a copy of every route of
+     * the first agent; returns its id, name and token.
+     */
+    async addAgent(agentName: string) {
+      const other = { id: generateId("agt"), name: agentName, token: generateAgentToken() };
+      await updateConfig((cfg) => {
+        cfg.agents.push({
+          id: other.id,
+          name: agentName,
+          token_sha256: hashToken(other.token),
+          created_at: "2025-01-01T00:00:00Z",
+        });
+        const copies = cfg.routes.filter((r) => r.agent_id === agent.id);
+        for (const r of copies) cfg.routes.push({ ...r, id: generateId("rt"), agent_id: other.id });
+      });
+      return other;
     },
     stopProxy,
     async restartProxy() {

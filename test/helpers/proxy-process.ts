@@ -14,6 +14,8 @@ import { openFdCount } from "./fd-budget.js";
 /** What `stats` reports, after two full garbage collections. */
 export interface ProxyStats {
   rss: number;
+  /** Peak resident set size of the process so far (bytes). */
+  maxRss: number;
   heapUsed: number;
   heapTotal: number;
   external: number;
@@ -62,6 +64,7 @@ function stats(): ProxyStats {
   for (const kind of process.getActiveResourcesInfo()) resources[kind] = (resources[kind] ?? 0) + 1;
   return {
     ...process.memoryUsage(),
+    maxRss: process.resourceUsage().maxRSS * 1024,
     fds: openFdCount(),
     resources,
     inflight: proxy.runtime.inflight,

@@ -9,7 +9,13 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { agentRawRequest, basicAuth, proxyRawRequest } from "../helpers/agent-client.js";
-import { API_HOST, startHarness, type Harness, type HarnessResponse } from "../helpers/harness.js";
+import {
+  API_HOST,
+  DEFAULT_ROUTES,
+  startHarness,
+  type Harness,
+  type HarnessResponse,
+} from "../helpers/harness.js";
 
 type Where = "listener" | "tunnel";
 
@@ -142,7 +148,9 @@ const CASES: HostileCase[] = [
 describe("hostile HTTP on the listener and inside a tunnel", () => {
   let h: Harness;
   before(async () => {
-    h = await startHarness();
+    // The framing cases carry attestations bound to no request: these routes opt out of binding
+    // (binding itself is tested in test/proxy/attestation.test.ts).
+    h = await startHarness({ routes: DEFAULT_ROUTES.map((r) => ({ ...r, binding: "optional" })) });
   });
   after(() => h.stop());
 

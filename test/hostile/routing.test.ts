@@ -99,11 +99,13 @@ describe("hostile hosts and paths never reach another route's credential", () =>
   before(async () => {
     h = await startHarness({
       // The wildcard and IDN routes only need to be routed (they never resolve to the upstream).
+      // The cases send attestations bound to no request (the paths are hostile by design), so the
+      // routes opt out of binding; binding is tested in test/proxy/attestation.test.ts.
       routes: [
-        { path: "/v1/*", methods: ["GET", "POST"] },
-        { path: "/admin/*", secret: "ADMIN_KEY" },
-        { host: "*.svc.example.test", path: "/v1/*", secret: "ADMIN_KEY" },
-        { host: "bücher.example.test", path: "/v1/*", secret: "ADMIN_KEY" },
+        { path: "/v1/*", methods: ["GET", "POST"], binding: "optional" },
+        { path: "/admin/*", secret: "ADMIN_KEY", binding: "optional" },
+        { host: "*.svc.example.test", path: "/v1/*", secret: "ADMIN_KEY", binding: "optional" },
+        { host: "bücher.example.test", path: "/v1/*", secret: "ADMIN_KEY", binding: "optional" },
       ],
       env: { ADMIN_KEY },
     });

@@ -27,7 +27,18 @@ describe("leak soak", { timeout: 120_000 }, () => {
   let h: Harness;
   let proxy: ProxyChild;
   before(async () => {
-    h = await startHarness({ proxy: { deadline_ms: DEADLINE_MS, header_timeout_ms: 1000 } });
+    // One agent sends every request of the soak: lift its rate limit (this looks for leaks).
+    h = await startHarness({
+      proxy: {
+        deadline_ms: DEADLINE_MS,
+        header_timeout_ms: 1000,
+        rate_limit: {
+          requests_per_second: 100_000,
+          burst: 100_000,
+          deny_records_per_second: 100_000,
+        },
+      },
+    });
     proxy = await startProxyChild(h);
   });
   after(async () => {

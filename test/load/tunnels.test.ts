@@ -26,7 +26,12 @@ describe("1,000 concurrent tunnels", { timeout: 180_000 }, () => {
   before(async () => {
     // Tunnels wait for their first request until all are open: allow that wait (default 15 s).
     h = await startHarness({
-      proxy: { max_tunnels_per_agent: WANTED, header_timeout_ms: 120_000 },
+      // One agent sends all 2,000 requests: lift its rate limit (this measures capacity).
+      proxy: {
+        max_tunnels_per_agent: WANTED,
+        header_timeout_ms: 120_000,
+        rate_limit: { requests_per_second: 100_000, burst: 100_000 },
+      },
     });
     // Its own process, as in production: the agents and the upstream here do not share its CPU.
     proxy = await startProxyChild(h);

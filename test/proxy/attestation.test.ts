@@ -3,8 +3,10 @@
  * binding mismatch is refused with its own code before any backend is asked, and audited as a deny.
  */
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
+import { encodeBase64url } from "../../src/attestation/base64url.js";
+import { canonicalize, pgCommit } from "../../src/canonical-json.js";
 import { agentRawRequest } from "../helpers/agent-client.js";
 import { API_HOST, startHarness, type Harness } from "../helpers/harness.js";
 import {
@@ -34,9 +36,22 @@ describe("attestation refusals", () => {
     attestationClaims(now(), { agentId: h.agent.name, ...o });
 
   it("accepts a token in Sign's exact shape (the control for every case below)", async () => {
-    const res = await send(await h.sign());
+    const intent = { action: "http", method: "GET", url: h.url("/v1/x"), nonce: randomUUID() };
+    const intentHash = sha256(pgCommit(intent));
+    const res = await send(await h.sign({ intentHash }), {
+      "x-sigil-intent": encodeBase64url(canonicalize(intent)),
+    });
     assert.equal(res.status, 200);
     assert.equal(res.upstreamRequests.length, 1);
+  });
+
+  it("refuses an attestation bound to another request sent without X-Sigil-Intent (binding required by default)", async () => {
+    const { attestation } = h.attest({ method: "GET", url: h.url("/v1/models") });
+    const id = await h.expectDenied(await send(attestation), 403, "ERR_ATTESTATION_MISMATCH");
+    const deny = (await h.readAudit()).find((r) => r["requestId"] === id)!;
+    assert.equal(deny["reason"], "this route requires an X-Sigil-Intent header");
+    assert.equal(deny["path"], "/v1/x");
+    assert.equal(deny["replayClaimed"], undefined, "the token is not consumed");
   });
 
   it("refuses a routed request without X-Sigil-Attestation", async () => {
