@@ -7,7 +7,17 @@
  * id was claimed is always recorded individually: the replay store is rebuilt from those records.
  */
 import type { AuditAgent } from "../audit/record.js";
-import type { Runtime } from "./runtime.js";
+import type { AuditWriter } from "../audit/writer.js";
+import type { Logger } from "../log.js";
+import type { RuntimeConfig } from "../config/compile.js";
+
+/** What a summary needs of the runtime (not Runtime itself: runtime.ts holds a DenySummary). */
+type Runtime = {
+  nowMs(): number;
+  logger: Logger;
+  audit: Pick<AuditWriter, "append">;
+  state: { config: Pick<RuntimeConfig, "proxy"> };
+};
 
 const WINDOW_MS = 1000;
 

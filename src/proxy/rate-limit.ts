@@ -4,7 +4,6 @@
  * the proxy's CPU, memory or audit log at the expense of other agents.
  */
 import { SigilError } from "../errors.js";
-import type { Runtime } from "./runtime.js";
 
 /** A bucket's shape: `perSecond` tokens flow in, up to `burst`; each request takes one. */
 export interface RateRule {
@@ -42,7 +41,11 @@ export function createRateLimiter(): RateLimiter {
  * Refuses the request (429 ERR_RATE_LIMITED) when the agent's bucket is empty. Buckets run on the
  * monotonic clock: a wall-clock step (or a test's frozen attestation clock) must not refill them.
  */
-export function checkRateLimit(rt: Runtime, rule: RateRule, agentId: string): void {
+export function checkRateLimit(
+  rt: { rateLimiter: RateLimiter },
+  rule: RateRule,
+  agentId: string,
+): void {
   if (rt.rateLimiter.take(agentId, performance.now(), rule)) return;
   throw rateLimited(rule);
 }
