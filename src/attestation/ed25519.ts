@@ -6,6 +6,8 @@
  *
  * If the native module cannot be loaded, node:crypto verifies instead and `fallbackReason` says
  * why (the proxy logs it once at start). There is no third option: a failed check is a refusal.
+ * sodium-native is an optional peer dependency (18 MB of prebuilt binaries): a default install
+ * verifies with node:crypto, and the reason names the command that installs it.
  */
 import { verify as cryptoVerify, type KeyObject } from "node:crypto";
 import { createRequire } from "node:module";
@@ -24,6 +26,9 @@ export interface Ed25519Verifier {
   verify(message: Buffer, signature: Buffer, key: KeyObject): boolean;
 }
 
+/** The optional peer at the version tested (package.json pins the same). */
+export const SODIUM_PACKAGE = "sodium-native@5.1.0";
+
 const PUBLIC_KEY_BYTES = 32;
 const SIGNATURE_BYTES = 64;
 
@@ -38,9 +43,12 @@ export function createEd25519Verifier(
       throw new Error("crypto_sign_verify_detached is missing");
     }
   } catch (err) {
+    const absent = (err as NodeJS.ErrnoException)?.code === "MODULE_NOT_FOUND";
     return {
       backend: "node:crypto",
-      fallbackReason: `sodium-native could not be loaded (${err instanceof Error ? err.message : String(err)})`,
+      fallbackReason: absent
+        ? `sodium-native is not installed (npm install -g ${SODIUM_PACKAGE} for faster checks)`
+        : `sodium-native could not be loaded (${err instanceof Error ? err.message : String(err)})`,
       verify: (message, signature, key) => cryptoVerify(null, message, key, signature),
     };
   }

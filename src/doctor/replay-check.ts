@@ -3,8 +3,8 @@
  * agree with this host's within the bound, or the proxy refuses every attested request (503).
  */
 import type { ConfigFile } from "../config/schema.js";
-import { parseReplayStoreSpec, REDIS_PASSWORD_ENV } from "../replay/create.js";
-import { createRedisReplayStore } from "../replay/redis.js";
+import { SigilError } from "../errors.js";
+import { loadRedisStore, parseReplayStoreSpec, REDIS_PASSWORD_ENV } from "../replay/create.js";
 import { clockSkewReason, DEFAULT_MAX_CLOCK_SKEW_MS } from "../replay/redis-clock.js";
 import { fail, ok, type CheckResult } from "./check.js";
 
@@ -20,6 +20,13 @@ export async function checkReplayStore(
     return [ok(CHECK, "memory (this instance only; rebuilt from the audit log at start)")];
   }
   const where = `redis ${spec.target.host}:${spec.target.port}`;
+  let createRedisReplayStore;
+  try {
+    createRedisReplayStore = await loadRedisStore();
+  } catch (err) {
+    if (!(err instanceof SigilError)) throw err;
+    return [fail(CHECK, err.reason, "install the Redis client, or use the memory store")];
+  }
   const password = env[REDIS_PASSWORD_ENV];
   const store = await createRedisReplayStore(spec.target, {
     nowMs,

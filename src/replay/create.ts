@@ -93,9 +93,7 @@ export async function openReplayStore(
     const restored = await rebuildReplayStore(store, opts.auditDir, opts.nowMs());
     return { kind: "memory", store, restored };
   }
-  await requirePackages("replay_store redis://", REDIS_PACKAGE, opts.importModule);
-  // Loaded only now: a Vault with the memory store never needs the Redis client installed.
-  const { createRedisReplayStore } = await import("./redis.js");
+  const createRedisReplayStore = await loadRedisStore(opts.importModule);
   const password = opts.env[REDIS_PASSWORD_ENV];
   const store = await createRedisReplayStore(spec.target, {
     ...opts.redis,
@@ -103,4 +101,15 @@ export async function openReplayStore(
     ...(opts.logger ? { logger: opts.logger } : {}),
   });
   return { kind: "redis", store, restored: 0 };
+}
+
+/**
+ * The Redis store's factory, loaded only when a `redis://` store is configured: a Vault with the
+ * memory store never needs the Redis client installed. ERR_CONFIG_INVALID when it is missing.
+ */
+export async function loadRedisStore(
+  importModule?: ImportModule,
+): Promise<typeof import("./redis.js").createRedisReplayStore> {
+  await requirePackages("replay_store redis://", REDIS_PACKAGE, importModule);
+  return (await import("./redis.js")).createRedisReplayStore;
 }

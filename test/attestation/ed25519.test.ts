@@ -49,6 +49,16 @@ describe("Ed25519 verifier", () => {
       failing.fallbackReason,
       "sodium-native could not be loaded (no prebuilt binary for this platform)",
     );
+    const absent = createEd25519Verifier(() => {
+      throw Object.assign(new Error("Cannot find module 'sodium-native'"), {
+        code: "MODULE_NOT_FOUND",
+      });
+    });
+    assert.equal(absent.backend, "node:crypto");
+    assert.equal(
+      absent.fallbackReason,
+      "sodium-native is not installed (npm install -g sodium-native@5.1.0 for faster checks)",
+    );
     assert.equal(hollow.backend, "node:crypto");
     assert.match(hollow.fallbackReason ?? "", /crypto_sign_verify_detached is missing/);
   });

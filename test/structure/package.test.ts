@@ -11,6 +11,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { OPTIONAL_SDKS } from "../../src/backends/optional-sdk.js";
+import { SODIUM_PACKAGE } from "../../src/attestation/ed25519.js";
 import { REDIS_PACKAGE } from "../../src/replay/create.js";
 
 // Compiled to dist/test/structure/: the repository root is three levels up.
@@ -63,6 +64,7 @@ function srcPackages(): Set<string> {
 const optionalPackages = new Map([
   ...Object.values(OPTIONAL_SDKS).flatMap((pkgs) => Object.entries(pkgs ?? {})),
   ...Object.entries(REDIS_PACKAGE),
+  SODIUM_PACKAGE.split(/(?<=.)@/) as [string, string],
 ]);
 
 test("every package src/ loads at run time is a dependency or an optional peer", () => {
@@ -73,7 +75,7 @@ test("every package src/ loads at run time is a dependency or an optional peer",
 });
 
 test("the cloud SDKs and Redis client are optional peers at the install hint's versions", () => {
-  assert.ok(optionalPackages.size >= 6);
+  assert.ok(optionalPackages.size >= 7);
   for (const [name, version] of optionalPackages) {
     assert.equal(pkg.dependencies[name], undefined, `${name} is a hard dependency`);
     assert.equal(pkg.peerDependencies[name], version, `${name} peer version`);
@@ -119,4 +121,32 @@ test("the README and the pages of each feature give the install command at the t
       assert.ok(text.includes(`${name}@${version}`), `${doc} lacks ${name}@${version}`);
     }
   }
+});
+
+/** Static, run-time imports of one file (type-only imports and dynamic `import()` left out). */
+function staticImports(text: string): string[] {
+  const out: string[] = [];
+  const re = /^(?:import|export)\s+(?!type\s)(?:[^;]*?\sfrom\s+)?["']([^"']+)["'];?$/gms;
+  for (const m of text.matchAll(re)) out.push(m[1] as string);
+  return out;
+}
+
+test("no optional peer is reachable by static imports from the bin or the client entry", () => {
+  const src = join(ROOT, "src");
+  const seen = new Set<string>();
+  const reached = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const spec of staticImports(readFileSync(file, "utf8"))) {
+      if (spec.startsWith(".")) visit(join(file, "..", spec.replace(/\.js$/, ".ts")));
+      else if (!spec.startsWith("node:")) reached.add(packageName(spec));
+    }
+  };
+  visit(join(src, "cli", "main.ts"));
+  visit(join(src, "client", "index.ts"));
+  assert.ok(seen.size > 50, `only ${seen.size} modules reached`);
+  assert.ok(reached.has("zod"), "a known hard dependency is reached (the walk works)");
+  const optional = [...reached].filter((name) => name in pkg.peerDependencies);
+  assert.deepEqual(optional, [], "an optional peer would be loaded by every start");
 });
