@@ -16,7 +16,7 @@ import { createKeyRing } from "../../src/attestation/keys.js";
 import { verifyAttestation } from "../../src/attestation/verify.js";
 import { SigilError } from "../../src/errors.js";
 import { b64 } from "../helpers/tokens.js";
-import { skipUnless } from "../helpers/skip.js";
+import { skipWithoutFixture } from "../helpers/skip.js";
 
 // dist/test/attestation/ → repo root (the directory holding package.json).
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -117,7 +117,7 @@ const MUTATIONS: Record<string, { apply: (token: string) => string; reason: stri
   },
 };
 
-describe("Sigil Sign attestation fixtures", { skip: skipUnless(present, SKIP) }, () => {
+describe("Sigil Sign attestation fixtures", { skip: skipWithoutFixture(present, SKIP) }, () => {
   it("tokens.attestation verifies at the fixture clock and binds context.txCommit", async (t) => {
     const f = await fixture(t);
     if (!f) return;

@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { checkIntentBinding } from "../../src/attestation/binding.js";
 import { canonicalize, CanonicalJsonError, pgCommit } from "../../src/canonical-json.js";
 import { b64 } from "../helpers/tokens.js";
-import { skipUnless } from "../helpers/skip.js";
+import { skipWithoutFixture } from "../helpers/skip.js";
 
 // dist/test/attestation/ → repo root (the directory holding package.json).
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -64,7 +64,7 @@ const RUNTIME_VALUES: Record<string, () => unknown> = {
   "symbol-keyed-array-property": () => Object.defineProperty([], Symbol("test"), { value: true }),
 };
 
-describe("pg-commit-v1 vectors", { skip: skipUnless(present, SKIP) }, () => {
+describe("pg-commit-v1 vectors", { skip: skipWithoutFixture(present, SKIP) }, () => {
   const pg = present
     ? load<PgCommitVectors>("warrant-core__test__vectors__pg-commit-v1.json")
     : undefined;

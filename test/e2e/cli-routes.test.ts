@@ -76,7 +76,7 @@ describe("routes through the CLI", () => {
       backend: "e",
       secret: "K1",
       inject: "header:Authorization=Bearer {value}",
-      binding: "optional",
+      binding: "required",
       upstreamCa: null,
       awsOperations: null,
       allowPlaintext: false,
@@ -86,7 +86,7 @@ describe("routes through the CLI", () => {
     assert.match(
       table[1]!,
       new RegExp(
-        `^${added.id} +bot-2 +a\\.example\\.test +/v1/\\* +\\* +e +K1 +header:Authorization=Bearer \\{value\\} +optional$`,
+        `^${added.id} +bot-2 +a\\.example\\.test +/v1/\\* +\\* +e +K1 +header:Authorization=Bearer \\{value\\} +required$`,
       ),
     );
   });

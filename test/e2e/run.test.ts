@@ -175,14 +175,14 @@ describe("sigil-vault run", () => {
     const noHome = join(h.home.root, "no-such-home");
     for (const viaEnv of [false, true]) {
       const url = `https://${API_HOST}/v1/run-ca-${viaEnv}`;
-      const { attestation } = h.attest({ method: "GET", url });
+      const { attestation, intent } = h.attest({ method: "GET", url });
       const args = ["--home", noHome, "run", "--agent-token-file", tokenFile];
       args.push("--proxy", `127.0.0.1:${h.proxyPort}`, ...(viaEnv ? [] : ["--ca", h.home.caCert]));
       const env = viaEnv ? { ...process.env, SIGIL_VAULT_CA: h.home.caCert } : process.env;
       const script =
-        'test "$SIGIL_VAULT_CA" = "$1" && curl -sS -o /dev/null -w "%{http_code}" -H "X-Sigil-Attestation: $2" "$3"';
+        'test "$SIGIL_VAULT_CA" = "$1" && curl -sS -o /dev/null -w "%{http_code}" -H "X-Sigil-Attestation: $2" -H "X-Sigil-Intent: $4" "$3"';
       const r = await sv(
-        [...args, "--", "sh", "-c", script, "sh", h.home.caCert, attestation, url],
+        [...args, "--", "sh", "-c", script, "sh", h.home.caCert, attestation, url, intent!],
         env,
       );
       assert.equal(r.code, 0, r.stderr);

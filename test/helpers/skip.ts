@@ -14,6 +14,15 @@ export function skipUnless(available: boolean, reason: string): string | false {
   return reason;
 }
 
+/**
+ * For data that lives outside the repository and may legitimately be absent — the Sigil
+ * ecosystem's public vectors in ../shared, which are never copied into the tree: skips with the
+ * reason printed, under CI too (where .ci/run's checkout has them beside it, so they run).
+ */
+export function skipWithoutFixture(present: boolean, reason: string): string | false {
+  return present ? false : reason;
+}
+
 /** CI=true (or 1), as GitHub Actions, GitLab and most runners set it; .ci/run sets it too. */
 export function isCi(env: NodeJS.ProcessEnv): boolean {
   return env["CI"] === "true" || env["CI"] === "1";
