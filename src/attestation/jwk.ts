@@ -8,6 +8,7 @@ import { SigilError } from "../errors.js";
 import { decodeBase64url } from "./base64url.js";
 import type { Ed25519PublicJwk } from "./fingerprint.js";
 import { parseJsonObjectBytes, StrictJsonError } from "./strict-json.js";
+import { isSmallOrderKey } from "./small-order.js";
 
 /** An Ed25519 public JWK that passed every check, with its `kid` when it had one. */
 export interface CheckedJwk extends Ed25519PublicJwk {
@@ -33,6 +34,11 @@ export function checkPublicJwk(value: unknown, where: string): CheckedJwk {
   if (jwk.crv !== "Ed25519") throw anchorError(`${where}: crv must be "Ed25519"`);
   if (typeof jwk.x !== "string" || decodeBase64url(jwk.x)?.length !== 32) {
     throw anchorError(`${where}: x must be 32 bytes in canonical unpadded base64url`);
+  }
+  if (isSmallOrderKey(decodeBase64url(jwk.x)!)) {
+    throw anchorError(
+      `${where}: x is a small-order Ed25519 point (it would verify forged signatures)`,
+    );
   }
   if (jwk.use !== undefined && jwk.use !== "sig") throw anchorError(`${where}: use must be "sig"`);
   if (jwk.alg !== undefined && jwk.alg !== "EdDSA")

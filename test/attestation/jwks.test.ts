@@ -77,3 +77,32 @@ describe("parseJwks accepts", () => {
   it("a single JWK without kid through checkPublicJwk", () =>
     assert.equal(checkPublicJwk({ kty: "OKP", crv: "Ed25519", x: good.x }, "JWK").x, good.x));
 });
+
+describe("checkPublicJwk refuses small-order keys", () => {
+  // libsodium's list: identity, order 2/4/8 points and non-canonical encodings of 0 and 1.
+  const small = [
+    "0000000000000000000000000000000000000000000000000000000000000000",
+    "0100000000000000000000000000000000000000000000000000000000000000",
+    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    // the identity with its sign bit set
+    "0100000000000000000000000000000000000000000000000000000000000080",
+  ];
+  for (const h of small) {
+    it(`x = ${h.slice(0, 8)}…${h.slice(-4)}`, () =>
+      assert.throws(
+        () =>
+          checkPublicJwk(
+            { kty: "OKP", crv: "Ed25519", x: Buffer.from(h, "hex").toString("base64url") },
+            "JWK",
+          ),
+        (err: unknown) =>
+          err instanceof SigilError &&
+          err.code === "ERR_TRUST_ANCHOR" &&
+          /small-order/.test(err.reason),
+      ));
+  }
+});
