@@ -68,6 +68,20 @@ export async function handleConnect(
     );
   }
   const routed = rt.state.config.routes.coversHost(agent.id, host, port);
+  // A tunnel to an unrouted host may mint a leaf for any name: each one takes a token from the
+  // agent's request bucket, so a CONNECT loop over random names cannot burn the proxy's CPU.
+  const rule = rt.state.config.proxy.rateLimit;
+  if (!routed && !rt.rateLimiter.take(agent.id, performance.now(), rule)) {
+    return refuseRaw(
+      rt,
+      socket,
+      requestId,
+      agent,
+      "ERR_RATE_LIMITED",
+      `this agent is over its request rate (proxy.rate_limit: ${rule.perSecond}/s, burst ${rule.burst})`,
+      `${host}:${port}`,
+    );
+  }
   const max = rt.state.config.proxy.maxTunnelsPerAgent;
   const releaseSlot = registry.quota.acquire(agent.id, max);
   if (!releaseSlot) {
@@ -128,7 +142,8 @@ async function refuseRaw(
   socket: Socket,
   requestId: string,
   agent: Agent | undefined,
-  code: "ERR_AGENT_UNAUTHENTICATED" | "ERR_BAD_REQUEST" | "ERR_TOO_MANY_TUNNELS",
+  code:
+    "ERR_AGENT_UNAUTHENTICATED" | "ERR_BAD_REQUEST" | "ERR_TOO_MANY_TUNNELS" | "ERR_RATE_LIMITED",
   reason: string,
   hostInfo: string | undefined,
 ): Promise<void> {

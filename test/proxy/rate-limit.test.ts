@@ -84,4 +84,31 @@ describe("per-agent rate limit", () => {
       assert.equal(res.status, 200, `request ${i + 1} of the other agent`);
     }
   });
+
+  it("limits CONNECTs to unrouted hosts (each could mint a leaf) from the same bucket", async () => {
+    const agent = await h.addAgent("agent-c");
+    const statuses: number[] = [];
+    let refused: { status: number; headers: Record<string, unknown> } | undefined;
+    for (let i = 0; i < 3; i++) {
+      const t = await openTunnel({
+        ...h.tunnel(),
+        token: agent.token,
+        host: `random-${i}.unrouted.test`,
+      });
+      if ("refused" in t) {
+        statuses.push(t.refused.status);
+        refused = t.refused;
+      } else {
+        statuses.push(200);
+        t.tls.destroy();
+      }
+    }
+    assert.deepEqual(statuses, [200, 200, 429]);
+    assert.equal(refused?.headers["x-sigil-error"], "ERR_RATE_LIMITED");
+    const deny = await h.waitForAudit(
+      (r) => r.type === "deny" && r["host"] === "random-2.unrouted.test:443",
+    );
+    assert.equal(deny["code"], "ERR_RATE_LIMITED");
+    assert.equal(deny["method"], "CONNECT");
+  });
 });
