@@ -12,6 +12,7 @@ import { checkHomePermissions } from "../doctor/home-check.js";
 import { runProbe } from "../doctor/probe-check.js";
 import { checkProxyReachable, type ProxyAddress } from "../doctor/proxy-check.js";
 import { checkReplayStore } from "../doctor/replay-check.js";
+import { checkRouteScopes } from "../doctor/route-scope-check.js";
 import { findProxy } from "./agent-env.js";
 import type { CliContext, Command } from "./command.js";
 import { str } from "./command.js";
@@ -31,6 +32,7 @@ Checks, one line each ("ok", "warn" or "FAIL ... — fix: ..."):
               environment) over its control socket; from doctor's environment only when no
               proxy runs, and then the line says so. One fetch per backend + secret, no values
   replay store  a redis:// store answers and its clock is within 60 s of this host's
+  route ID    warns on an aws-sigv4 route with neither --binding required nor --aws-operations
   audit       the whole hash chain verifies; prints the record count and the head hash
   proxy       something listens on the proxy address (a warning without --probe)
 --probe also sends one attested request through the running proxy to its built-in echo upstream
@@ -72,7 +74,7 @@ async function runChecks(
         checkReplayStore(file, ctx.env, Date.now),
       ),
     ]);
-    out.push(...remote.flat());
+    out.push(...remote.flat(), ...checkRouteScopes(file));
   }
   out.push(...(await checkAudit(ctx.home)));
   const reachable = await checkProxyReachable(proxy, probe);
