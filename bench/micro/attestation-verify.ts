@@ -79,7 +79,8 @@ export async function benchAttestationVerify(
       const b = (performance.now() - t0) / tokens;
       t0 = performance.now();
       for (const s of split) {
-        if (!ed25519.verify(s.input, s.sig, publicKey)) throw new Error("libsodium verify failed");
+        if (!ed25519().verify(s.input, s.sig, publicKey))
+          throw new Error("libsodium verify failed");
       }
       const n = (performance.now() - t0) / tokens;
       if (r === 0) continue; // warm-up round

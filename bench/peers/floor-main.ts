@@ -64,7 +64,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   if (
     typeof token !== "string" ||
     dot < 0 ||
-    !ed25519.verify(
+    !ed25519().verify(
       Buffer.from(token.slice(0, dot), "ascii"),
       Buffer.from(token.slice(dot + 1), "base64url"),
       key,

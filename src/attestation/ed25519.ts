@@ -70,5 +70,12 @@ export function createEd25519Verifier(
   };
 }
 
-/** The process-wide verifier, chosen once when first imported. */
-export const ed25519: Ed25519Verifier = createEd25519Verifier();
+let shared: Ed25519Verifier | undefined;
+
+/**
+ * The process-wide verifier, created on first use (loading the native module takes tens of ms,
+ * which CLI commands that never verify should not pay); `start` calls it before listening.
+ */
+export function ed25519(): Ed25519Verifier {
+  return (shared ??= createEd25519Verifier());
+}

@@ -52,7 +52,7 @@ export function verifyAttestation(token: string, ctx: VerifyContext): VerifiedAt
     throw new SigilError("ERR_ATTESTATION_INVALID", "signature must be 64 bytes");
   }
   const input = Buffer.from(jws.signingInput, "ascii");
-  if (!ed25519.verify(input, jws.signature, anchored.key)) {
+  if (!ed25519().verify(input, jws.signature, anchored.key)) {
     throw new SigilError("ERR_ATTESTATION_INVALID", "signature does not verify");
   }
   const claims = parseSegment(jws.payload, "payload");

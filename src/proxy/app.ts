@@ -177,10 +177,9 @@ async function run(
     if (!s.loaded)
       opts.logger.log("warn", "trust anchor key not loaded", { kid: s.kid, error: s.error });
   }
-  if (ed25519.fallbackReason !== undefined) {
-    opts.logger.log("warn", "Ed25519 verified with node:crypto (slower)", {
-      reason: ed25519.fallbackReason,
-    });
+  const fallback = ed25519().fallbackReason; // loads libsodium now, not on the first request
+  if (fallback !== undefined) {
+    opts.logger.log("warn", "Ed25519 verified with node:crypto (slower)", { reason: fallback });
   }
   if ([...config.backends.values()].some((b) => b.kind === "env")) {
     opts.logger.log("warn", "an env backend is configured: meant for development and tests only");
