@@ -150,7 +150,6 @@ export function createUpstreamPool(): UpstreamPool {
     req: Pick<OutboundRequest, "tls">,
     partition: Partition | undefined,
   ): HttpsRequestOptions {
-    const own = partition === undefined;
     // A client certificate makes the connection this release's own: never pooled.
     const trust = req.tls
       ? {
@@ -158,7 +157,7 @@ export function createUpstreamPool(): UpstreamPool {
           key: req.tls.key,
           ...(target.caPems ? { ca: [...rootCertificates, ...target.caPems] } : {}),
         }
-      : own && target.secureContext
+      : !partition && target.secureContext
         ? { secureContext: target.secureContext }
         : {};
     return {

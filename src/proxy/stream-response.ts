@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable, Transform } from "node:stream";
 import { responseDecoders, withoutEncodingHeaders } from "./decode.js";
-import { SigilError, type OutcomeError } from "../errors.js";
+import type { OutcomeError } from "../errors.js";
 import type { Redactor } from "./redact.js";
 import type { AuditRecord } from "../audit/record.js";
 import type { CompiledRoute } from "../config/compile.js";
@@ -47,15 +47,9 @@ export async function streamResponse(
   let bytesIn = 0;
   if (Buffer.isBuffer(p.body)) bytesIn = p.body.length;
   else p.body.stream.on("data", (c: Buffer) => (bytesIn += c.length));
-  // An agent that hangs up before the response head must not keep the credential (and a dynamic
-  // lease) alive until the upstream answers: abort the upstream call and close the record.
-  const abort = new AbortController();
-  const onDeadline = () => abort.abort(x.deadline.signal.reason);
-  const onClientClose = () => {
-    if (!x.res.headersSent) abort.abort(new SigilError("ERR_UPSTREAM_FAILED", "agent went away"));
-  };
-  x.deadline.signal.addEventListener("abort", onDeadline, { once: true });
-  x.res.once("close", onClientClose);
+  // The deadline's signal also fires when the agent hangs up before the response head
+  // (deadline.ts): the upstream call is aborted then, so a credential (and a dynamic lease) is not
+  // kept alive for an agent that is gone.
   let upstream: IncomingMessage;
   try {
     upstream = await x.deadline.race(
@@ -63,7 +57,7 @@ export async function streamResponse(
         upstreamTarget(state, p.scope, p.route),
         p.out,
         p.body,
-        abort.signal,
+        x.deadline.signal,
         p.scope.agent.id,
       ),
     );
@@ -77,9 +71,6 @@ export async function streamResponse(
       return { status: 0, error: "ERR_CLIENT_ABORTED" };
     }
     throw err;
-  } finally {
-    x.deadline.signal.removeEventListener("abort", onDeadline);
-    x.res.off("close", onClientClose);
   }
   x.deadline.clear();
   const status = upstream.statusCode ?? 502;

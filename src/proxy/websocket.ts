@@ -59,9 +59,6 @@ export async function handleUpgrade(
   agent.on("error", () => agent.destroy());
   // The agent hanging up before the 101 ends the handshake like the deadline does.
   const deadline = createDeadline(state.config.proxy.deadlineMs, agent);
-  const abort = new AbortController();
-  const onDeadline = () => abort.abort(deadline.signal.reason);
-  deadline.signal.addEventListener("abort", onDeadline, { once: true });
   rt.inflight++;
   const obs = new RequestObservation();
   const held: Held = {};
@@ -78,11 +75,10 @@ export async function handleUpgrade(
     const release = held.release!;
     redactor = createRedactor(credentialNeedles(held.cred!, out.derivedSecrets));
     const target = upstreamTarget(state, scope, gate.route);
-    const answer = await deadline.race(rt.upstream.upgrade(target, out, abort.signal));
+    const answer = await deadline.race(rt.upstream.upgrade(target, out, deadline.signal));
     // The handshake carried the credential; the session itself never needs it again.
     releaseHeld(rt, held, requestId);
     deadline.clear();
-    deadline.signal.removeEventListener("abort", onDeadline);
     const grant = { state, agent: scope.agent, route: gate.route };
     const ended = await relay(rt, answer, agent, redactor, sessions, grant);
     obs.ended(ended);
@@ -96,7 +92,6 @@ export async function handleUpgrade(
     }
   } finally {
     deadline.clear();
-    deadline.signal.removeEventListener("abort", onDeadline);
     rt.inflight--;
     reportRequest(rt, obs, info);
     redactor?.wipe();
