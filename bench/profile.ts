@@ -1,5 +1,6 @@
 /**
- * `node dist/bench/profile.js` — profiles sigil-vault's proxy process under keep-alive load at
+ * `node dist/bench/profile.js` — profiles sigil-vault's proxy process (or the floor's, with
+ * BENCH_PROFILE_CONTENDER=floor) under keep-alive load at
  * concurrency BENCH_PROFILE_C (default 10) for BENCH_PROFILE_S seconds (default 15) with
  * `--cpu-prof`, then prints the functions with the most self time. The profile file is kept (path
  * printed) for a flame-graph viewer.
@@ -8,12 +9,14 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { floor } from "./contenders/floor.js";
 import { sigilVault } from "./contenders/sigil-vault.js";
 import { topSelfTime } from "./lib/cpuprofile-top.js";
 import { startUpstreamProcess } from "./lib/upstream-process.js";
 import { median } from "./report/summary.js";
 import { keepAlive } from "./scenarios/keep-alive.js";
 
+const contender = process.env["BENCH_PROFILE_CONTENDER"] === "floor" ? floor : sigilVault;
 const seconds = Number(process.env["BENCH_PROFILE_S"] ?? 15);
 const concurrency = Number(process.env["BENCH_PROFILE_C"] ?? 10);
 const profDir = mkdtempSync(join(tmpdir(), "sigil-bench-prof-"));
@@ -23,7 +26,7 @@ const upstream = await startUpstreamProcess(`Bearer ${secret}`, ["api.bench.test
 const scratch = mkdtempSync(join(tmpdir(), "sigil-bench-profile-"));
 const upstreamCaFile = join(scratch, "upstream-ca.pem");
 writeFileSync(upstreamCaFile, upstream.caPem);
-const running = await sigilVault.start({
+const running = await contender.start({
   upstreamPort: upstream.port,
   upstreamCaPem: upstream.caPem,
   upstreamCaFile,

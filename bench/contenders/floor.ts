@@ -21,7 +21,9 @@ export const floor: Contender = {
   async start(setup) {
     const dir = mkdtempSync(join(setup.scratch, "floor-"));
     const key = await loadOrCreateDevKey(join(dir, "signer.jwk"));
-    const peer = spawnPeer(process.execPath, [MAIN], {
+    // BENCH_PROXY_NODE_ARGS (e.g. --cpu-prof) applies to the floor too, for side-by-side profiles.
+    const nodeArgs = (process.env["BENCH_PROXY_NODE_ARGS"] ?? "").split(" ").filter(Boolean);
+    const peer = spawnPeer(process.execPath, [...nodeArgs, MAIN], {
       env: {
         ...process.env,
         BENCH_AUTH: setup.auth,
