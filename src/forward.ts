@@ -26,7 +26,7 @@ import {
 import type { Duplex, Readable } from "node:stream";
 import { SigilError } from "./errors.js";
 import type { OutboundRequest } from "./inject/injector.js";
-import { applyFraming, type BodyFraming } from "./proxy/framing.js";
+import { setFraming, type BodyFraming } from "./proxy/framing.js";
 import { guardExchange } from "./proxy/exchange.js";
 
 export interface UpstreamTarget {
@@ -43,6 +43,16 @@ export interface UpstreamTarget {
   caPems?: readonly string[];
 }
 
+/**
+ * What stops a request before its response head: the request deadline (proxy/deadline.ts). A
+ * callback rather than an AbortSignal: Node's EventTarget costs more per request than the rest.
+ */
+export interface Cancel {
+  readonly reason: SigilError | undefined;
+  /** Calls `fn` when it fires; returns the unsubscribe. */
+  onFire(fn: (reason: SigilError) => void): () => void;
+}
+
 /** The body to send: a buffered one (sent with its length), or the agent's stream and framing. */
 export type OutboundBody = Buffer | { stream: Readable; framing: BodyFraming };
 
@@ -55,7 +65,7 @@ export interface UpstreamPool {
     target: UpstreamTarget,
     req: Pick<OutboundRequest, "method" | "path" | "host" | "headers" | "tls">,
     body: OutboundBody,
-    signal: AbortSignal,
+    cancel: Cancel,
     partition: string,
   ): Promise<IncomingMessage>;
   /**
@@ -119,7 +129,7 @@ export function createUpstreamPool(): UpstreamPool {
   function open(
     target: UpstreamTarget,
     req: Pick<OutboundRequest, "method" | "path" | "host" | "headers" | "tls">,
-    signal: AbortSignal,
+    signal: AbortSignal | undefined,
     partition: Partition | undefined,
   ): ClientRequest {
     const common = {
@@ -130,7 +140,7 @@ export function createUpstreamPool(): UpstreamPool {
       // Headers are set on the request, not passed as options: Node's agent keeps a pooled
       // socket's options (and so would keep the injected credential) for the socket's life.
       setHost: false,
-      signal,
+      ...(signal ? { signal } : {}),
     };
     const out =
       target.scheme === "http"
@@ -170,14 +180,22 @@ export function createUpstreamPool(): UpstreamPool {
   }
 
   return {
-    request(target, req, body, signal, partition) {
+    request(target, req, body, cancel, partition) {
+      if (cancel.reason) return Promise.reject(cancel.reason);
       return new Promise((resolve, reject) => {
-        const headers = { ...req.headers };
-        applyFraming(headers, Buffer.isBuffer(body) ? body : body.framing);
-        const out = open(target, { ...req, headers }, signal, partitionFor(partition));
+        const out = open(target, req, undefined, partitionFor(partition));
+        setFraming(out, Buffer.isBuffer(body) ? body : body.framing);
         guardExchange(out, Buffer.isBuffer(body) ? undefined : body.stream);
-        out.once("response", resolve);
-        out.once("error", (err) => reject(upstreamError(err, signal)));
+        // Deadline or agent gone before the head: the request is torn down (never reused).
+        const off = cancel.onFire((reason) => out.destroy(reason));
+        out.once("response", (res: IncomingMessage) => {
+          off();
+          resolve(res);
+        });
+        out.once("error", (err) => {
+          off();
+          reject(cancel.reason ?? upstreamError(err));
+        });
         if (Buffer.isBuffer(body)) out.end(body);
         else if (body.framing.kind === "none") out.end();
         else body.stream.pipe(out);
@@ -185,14 +203,19 @@ export function createUpstreamPool(): UpstreamPool {
     },
     upgrade(target, req, signal) {
       return new Promise((resolve, reject) => {
-        const headers = { ...req.headers };
-        applyFraming(headers, { kind: "none" });
-        const out = open(target, { ...req, headers }, signal, undefined);
+        const out = open(target, req, signal, undefined);
+        setFraming(out, { kind: "none" });
         out.once("upgrade", (res: IncomingMessage, socket: Duplex, head: Buffer) =>
           resolve({ upgraded: true, res, socket, head }),
         );
         out.once("response", (res: IncomingMessage) => resolve({ upgraded: false, res }));
-        out.once("error", (err) => reject(upstreamError(err, signal)));
+        out.once("error", (err) =>
+          reject(
+            signal.aborted && signal.reason instanceof SigilError
+              ? signal.reason
+              : upstreamError(err),
+          ),
+        );
         out.end();
       });
     },
@@ -223,8 +246,7 @@ function retireAgent(agent: HttpAgent): void {
 }
 
 /** Maps socket/TLS failures to ERR_UPSTREAM_FAILED with a reason that names the class, not data. */
-function upstreamError(err: unknown, signal: AbortSignal): SigilError {
-  if (signal.aborted && signal.reason instanceof SigilError) return signal.reason;
+function upstreamError(err: unknown): SigilError {
   const code = (err as NodeJS.ErrnoException).code ?? "";
   const reason = TLS_CODES.has(code)
     ? `upstream TLS verification failed (${code})`
