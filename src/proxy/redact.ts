@@ -134,7 +134,8 @@ export function createRedactor(needles: Buffer[]): Redactor {
     headers(raw) {
       if (needles.length === 0) return [...raw];
       return raw.map((v, i) => {
-        if (i % 2 === 0) return v;
+        // Header values are latin1 strings of the raw bytes: a copy is made only to mask one.
+        if (i % 2 === 0 || !needles.some((n) => holdsBytes(v, n))) return v;
         const buf = Buffer.from(v, "latin1");
         const before = masked;
         maskAll(buf);
@@ -160,4 +161,20 @@ export function createRedactor(needles: Buffer[]): Redactor {
       for (const n of needles) n.fill(0);
     },
   };
+}
+
+/** Whether latin1 text `v` contains the bytes of `needle`, without copying either. */
+function holdsBytes(v: string, needle: Buffer): boolean {
+  const first = needle[0]!;
+  const last = v.length - needle.length;
+  outer: for (let i = v.indexOf(String.fromCharCode(first)); i >= 0 && i <= last; ) {
+    for (let j = 1; j < needle.length; j++) {
+      if (v.charCodeAt(i + j) !== needle[j]) {
+        i = v.indexOf(String.fromCharCode(first), i + 1);
+        continue outer;
+      }
+    }
+    return true;
+  }
+  return false;
 }
