@@ -4,7 +4,7 @@
  * on purpose to halt credential releases, so a file or directory with no write bit at all is
  * honoured as "audit unavailable" even though the kernel would let us write.
  */
-import { constants, fstatSync, statSync, type Stats } from "node:fs";
+import { constants, fdatasyncSync, fstatSync, statSync, writeSync, type Stats } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { auditFileName, fsyncDir, type AuditFile } from "./files.js";
@@ -78,6 +78,18 @@ export async function writeDurably(seg: Segment, data: Buffer): Promise<void> {
     done += bytesWritten;
   }
   if (DSYNC === 0) await seg.fh.datasync();
+}
+
+/**
+ * The same, synchronously: blocks the event loop until the data is on disk. Only for the small,
+ * idle-time batches inline-writes.ts allows.
+ */
+export function writeDurablySync(seg: Segment, data: Buffer): void {
+  let done = 0;
+  while (done < data.length) {
+    done += writeSync(seg.fh.fd, data, done, data.length - done, seg.size + done);
+  }
+  if (DSYNC === 0) fdatasyncSync(seg.fh.fd);
 }
 
 /** Cuts the file back to `size` and makes the cut durable. */
