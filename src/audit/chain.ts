@@ -4,24 +4,99 @@
  * hash or breaks the canonical form. https://www.rfc-editor.org/rfc/rfc8785
  */
 import { hash as digest } from "node:crypto";
-import { canonicalize } from "../canonical-json.js";
+import { CanonicalJsonError } from "../canonical-json.js";
 import type { AuditRecord } from "./record.js";
+import { quote, snapshot } from "./snapshot.js";
 
 const HEX64 = /^[0-9a-f]{64}$/;
 const ISO_MS_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-/** A sealed record and its line (canonical JSON plus "\n"). */
-export interface SealedRecord {
+/**
+ * A record checked and serialized when it was appended, waiting for its place in the chain: its
+ * canonical text around the three members only sealing knows (`hash`, `prev`, `seq`; these sort
+ * in that order, and `ts` and `v`, known at append, sort after `seq`).
+ */
+export interface UnsealedRecord {
+  /** The snapshot of the input plus `v` and `ts`; sealing fills in `seq`, `prev` and `hash`. */
   record: AuditRecord;
-  line: string;
+  /** `{` and the members before `hash`, each followed by a comma. */
+  head: string;
+  /** The same plus the members between `hash` and `prev`: what precedes `prev` in the hashed text. */
+  hashedHead: string;
+  /** The members between `hash` and `prev`, each followed by a comma. */
+  between: string;
+  /** `,` and the members between `prev` and `seq`, each followed by a comma. */
+  afterPrev: string;
+  /** `,`, the members after `seq` (at least `ts` and `v`) and `}`. */
+  tail: string;
 }
 
-/** Adds `hash` to `unsealed` (which already holds v/seq/ts/prev); throws if it is not plain JSON. */
-export function sealRecord(unsealed: Record<string, unknown>): SealedRecord {
-  const c = canonicalParts(unsealed);
-  const hash = sha256Hex(c.hashed);
-  const record = { ...unsealed, hash } as AuditRecord;
-  return { record, line: c.line(hash) + "\n" };
+/**
+ * Snapshots `input` (a record without its chain members) as it is now; throws CanonicalJsonError
+ * if it holds something canonical JSON cannot, so a bad input is refused alone, at append.
+ */
+export function prepareRecord(input: Record<string, unknown>, ts: string): UnsealedRecord {
+  const shape = shapeOf(Object.keys(input));
+  const record: Record<string, unknown> = {};
+  let beforeHash = "";
+  let beforePrev = "";
+  let beforeSeq = "";
+  let cur = "";
+  for (const m of shape.members) {
+    let text: string;
+    switch (m.role) {
+      case Role.Member: {
+        const value = input[m.key];
+        if (value === undefined) continue;
+        text = m.prefix + snapshot(value, record, m.key, null);
+        break;
+      }
+      case Role.Ts:
+        record.ts = ts;
+        text = '"ts":' + quote(ts);
+        break;
+      case Role.V:
+        record.v = 1;
+        text = '"v":1';
+        break;
+      case Role.Hash:
+        beforeHash = cur;
+        cur = "";
+        record.hash = ""; // placeholders, filled when sealed: one layout for every record of a shape
+        continue;
+      case Role.Prev:
+        beforePrev = cur;
+        cur = "";
+        record.prev = "";
+        continue;
+      case Role.Seq:
+        beforeSeq = cur;
+        cur = "";
+        record.seq = 0;
+        continue;
+    }
+    cur = cur === "" ? text : cur + "," + text;
+  }
+  const between = beforePrev === "" ? "" : beforePrev + ",";
+  return {
+    record: record as AuditRecord,
+    head: "{" + (beforeHash === "" ? "" : beforeHash + ","),
+    hashedHead: "{" + (beforeHash === "" ? between : beforeHash + "," + between),
+    between,
+    afterPrev: "," + (beforeSeq === "" ? "" : beforeSeq + ","),
+    tail: "," + cur + "}",
+  };
+}
+
+/** Gives `u` its place after `prev` as number `seq`; returns its line (without "\n"). */
+export function sealRecord(u: UnsealedRecord, seq: number, prev: string): string {
+  const fromPrev = '"prev":' + quote(prev) + u.afterPrev + '"seq":' + seq + u.tail;
+  const hash = sha256Hex(u.hashedHead + fromPrev);
+  const record = u.record;
+  record.seq = seq;
+  record.prev = prev;
+  record.hash = hash;
+  return u.head + '"hash":"' + hash + '",' + u.between + fromPrev;
 }
 
 /**
@@ -31,16 +106,16 @@ export function sealRecord(unsealed: Record<string, unknown>): SealedRecord {
 export function checkSealedLine(value: unknown, line: string): string | null {
   const shape = checkShape(value);
   if (shape) return shape;
-  const record = value as AuditRecord;
-  const { hash, ...rest } = record;
-  let c;
+  const { hash, seq, ts, prev, v: _v, ...input } = value as AuditRecord;
+  let u;
   try {
-    c = canonicalParts(rest);
+    u = prepareRecord(input, ts);
   } catch {
     return "record holds a value canonical JSON cannot represent";
   }
-  if (sha256Hex(c.hashed) !== hash) return "hash does not match the record's content";
-  if (c.line(hash) !== line) return "record is not in canonical JSON form";
+  const sealed = sealRecord(u, seq, prev);
+  if (u.record.hash !== hash) return "hash does not match the record's content";
+  if (sealed !== line) return "record is not in canonical JSON form";
   return null;
 }
 
@@ -72,81 +147,69 @@ export function checkShape(value: unknown): string | null {
   return null;
 }
 
-/** Copies a JSON-ish value without object members whose value is `undefined` (as JSON.stringify). */
-export function dropUndefined(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(dropUndefined);
-  if (typeof value !== "object" || value === null) return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, member] of Object.entries(value)) {
-    if (member !== undefined) out[key] = dropUndefined(member);
-  }
-  return out;
-}
-
 function sha256Hex(text: string): string {
   return digest("sha256", text, "hex"); // one-shot (Node ≥ 20.12): no Hash object per record
 }
 
-/** A record without `hash`, canonically: the text its hash covers, and its line once hashed. */
-interface CanonicalParts {
-  hashed: string;
-  line(hash: string): string;
+/** What a member of a record's sorted layout is. */
+const enum Role {
+  Member,
+  Hash,
+  Prev,
+  Seq,
+  Ts,
+  V,
 }
 
-/** The sorted key order of one record shape and where `hash` goes in it. */
-interface KeyOrder {
+const CHAIN_ROLES: ReadonlyMap<string, Role> = new Map([
+  ["hash", Role.Hash],
+  ["prev", Role.Prev],
+  ["seq", Role.Seq],
+  ["ts", Role.Ts],
+  ["v", Role.V],
+]);
+
+/** The members of one record shape, input and chain alike, sorted by UTF-16 code units (JCS). */
+interface Shape {
+  /** The input's own keys in its order: the cache's identity. */
   keys: string[];
-  /** `"key":` for each key, JSON-quoted once. */
-  prefixes: string[];
-  /** Index of the first key that sorts after "hash". */
-  hashAt: number;
+  members: { key: string; role: Role; prefix: string }[];
 }
 
-/** Records come in a handful of shapes (release, outcome, deny, …): sort each shape's keys once. */
-const keyOrders = new Map<string, KeyOrder>();
-const MAX_KEY_ORDERS = 256;
+/**
+ * Records come in a handful of shapes (release, outcome, deny, …): sort each shape once. Found by
+ * key count, then compared key by key, so no key string is built per record.
+ */
+const shapes = new Map<number, Shape[]>();
+let shapeCount = 0;
+const MAX_SHAPES = 256;
 
-function keyOrder(obj: Record<string, unknown>): KeyOrder {
-  const own = Object.keys(obj);
-  const id = JSON.stringify(own); // unambiguous whatever the key names hold
-  let order = keyOrders.get(id);
-  if (order === undefined) {
-    const keys = own.sort(); // by UTF-16 code units, like JCS
-    const hashAt = keys.findIndex((k) => k > "hash");
-    order = {
-      keys,
-      prefixes: keys.map((k) => JSON.stringify(k) + ":"),
-      hashAt: hashAt < 0 ? keys.length : hashAt,
-    };
-    if (keyOrders.size < MAX_KEY_ORDERS) keyOrders.set(id, order);
+function shapeOf(keys: string[]): Shape {
+  const sameCount = shapes.get(keys.length);
+  if (sameCount !== undefined) {
+    for (const shape of sameCount) if (sameKeys(shape.keys, keys)) return shape;
   }
-  return order;
-}
-
-/** One pass over the members: the text before and after where `hash` sorts. */
-function canonicalParts(obj: Record<string, unknown>): CanonicalParts {
-  const { keys, prefixes, hashAt } = keyOrder(obj);
-  let head = "";
-  let tail = "";
-  for (let i = 0; i < keys.length; i++) {
-    const value = obj[keys[i]!];
-    // Most members are strings: skip canonicalize's per-call cycle-tracking set for them.
-    const member =
-      prefixes[i]! + (typeof value === "string" ? JSON.stringify(value) : canonicalize(value));
-    if (i < hashAt) head += (i === 0 ? "" : ",") + member;
-    else tail += (i === hashAt ? "" : ",") + member;
+  for (const key of keys) {
+    if (CHAIN_ROLES.has(key)) throw new CanonicalJsonError(`"${key}" is the chain's member`);
   }
-  const sep = head !== "" && tail !== "" ? "," : "";
-  return {
-    hashed: "{" + head + sep + tail + "}",
-    line: (hash) =>
-      "{" +
-      head +
-      (head === "" ? "" : ",") +
-      '"hash":' +
-      JSON.stringify(hash) +
-      (tail === "" ? "" : ",") +
-      tail +
-      "}",
+  const all = [...keys, ...CHAIN_ROLES.keys()].sort();
+  const shape: Shape = {
+    keys,
+    members: all.map((key) => ({
+      key,
+      role: CHAIN_ROLES.get(key) ?? Role.Member,
+      prefix: quote(key) + ":",
+    })),
   };
+  if (shapeCount < MAX_SHAPES) {
+    shapeCount++;
+    if (sameCount === undefined) shapes.set(keys.length, [shape]);
+    else sameCount.push(shape);
+  }
+  return shape;
+}
+
+function sameKeys(a: string[], b: string[]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

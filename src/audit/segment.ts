@@ -4,7 +4,7 @@
  * on purpose to halt credential releases, so a file or directory with no write bit at all is
  * honoured as "audit unavailable" even though the kernel would let us write.
  */
-import { constants, fstatSync, statSync, type Stats } from "node:fs";
+import { constants, fdatasyncSync, statSync, writeSync, type Stats } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { auditFileName, fsyncDir, type AuditFile } from "./files.js";
@@ -16,6 +16,9 @@ export interface Segment {
   fh: FileHandle;
   /** Bytes known durable (everything the writer has fdatasync'd). */
   size: number;
+  /** The open file's identity: while it is open, no other file can have the same pair. */
+  dev: number;
+  ino: number;
 }
 
 /**
@@ -29,7 +32,8 @@ const DSYNC: number = constants.O_DSYNC ?? 0;
 export async function openSegment(file: AuditFile): Promise<Segment> {
   const fh = await open(file.path, constants.O_RDWR | DSYNC);
   try {
-    return { name: file.name, path: file.path, fh, size: (await fh.stat()).size };
+    const { size, dev, ino } = await fh.stat();
+    return { name: file.name, path: file.path, fh, size, dev, ino };
   } catch (err) {
     await fh.close();
     throw err;
@@ -42,9 +46,10 @@ export async function createSegment(dir: string, firstSeq: number): Promise<Segm
   const path = join(dir, name);
   const fh = await open(path, constants.O_RDWR | constants.O_CREAT | DSYNC, 0o600);
   try {
-    if ((await fh.stat()).size !== 0) throw new Error("next audit file already has content");
+    const { size, dev, ino } = await fh.stat();
+    if (size !== 0) throw new Error("next audit file already has content");
     await fsyncDir(dir);
-    return { name, path, fh, size: 0 };
+    return { name, path, fh, size, dev, ino };
   } catch (err) {
     await fh.close();
     throw err;
@@ -52,22 +57,26 @@ export async function createSegment(dir: string, firstSeq: number): Promise<Segm
 }
 
 // The two checks below run before every batch, on the request path. They use synchronous stat
-// calls on purpose: on a local filesystem each costs microseconds, whereas three trips through
-// libuv's thread pool per batch measurably added to every request's latency.
+// calls on purpose: on a local filesystem each costs microseconds, whereas trips through libuv's
+// thread pool per batch measurably added to every request's latency.
 
 /** Throws when `dir` is gone or has no write bit. */
 export function assertDirWritable(dir: string): void {
   if (!hasWriteBit(statSync(dir))) throw new Error("audit directory is read-only");
 }
 
-/** Throws when the segment's file is read-only, was deleted, or was replaced by another file. */
+/**
+ * Throws when the segment's file is read-only, was deleted, or was replaced by another file. One
+ * stat of the path does it: when the path still names the open file (same dev and inode, which
+ * no other file can have while this one is open), its mode is the open file's mode; when it names
+ * nothing or another file, ours was deleted, moved or replaced.
+ */
 export function assertSegmentWritable(seg: Segment): void {
-  const opened = fstatSync(seg.fh.fd);
   const named = statSync(seg.path);
-  if (!hasWriteBit(opened)) throw new Error("audit file is read-only");
-  if (opened.nlink === 0 || opened.ino !== named.ino || opened.dev !== named.dev) {
+  if (named.ino !== seg.ino || named.dev !== seg.dev) {
     throw new Error("audit file was removed or replaced");
   }
+  if (!hasWriteBit(named)) throw new Error("audit file is read-only");
 }
 
 /** Writes `data` at the durable end of the segment, durably; does not advance `size`. */
@@ -78,6 +87,18 @@ export async function writeDurably(seg: Segment, data: Buffer): Promise<void> {
     done += bytesWritten;
   }
   if (DSYNC === 0) await seg.fh.datasync();
+}
+
+/**
+ * The same, synchronously: blocks the event loop until the data is on disk. Only for the small,
+ * idle-time batches inline-writes.ts allows.
+ */
+export function writeDurablySync(seg: Segment, data: Buffer): void {
+  let done = 0;
+  while (done < data.length) {
+    done += writeSync(seg.fh.fd, data, done, data.length - done, seg.size + done);
+  }
+  if (DSYNC === 0) fdatasyncSync(seg.fh.fd);
 }
 
 /** Cuts the file back to `size` and makes the cut durable. */

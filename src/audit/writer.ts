@@ -1,15 +1,19 @@
 /**
  * The one audit writer (spec §8). Appends are group-committed: whatever queues up while a batch is
  * being written goes out as the next batch, with one durable write (O_DSYNC, see segment.ts), so
- * durability costs one disk flush per batch rather than per record. seq/prev/hash are assigned when a batch is
- * sealed, so a failed batch leaves the chain head untouched (fail closed: every append in it rejects).
+ * durability costs one disk flush per batch rather than per record. A record is snapshotted and
+ * serialized when it is appended; seq/prev/hash are assigned when its batch is sealed, so a failed
+ * batch leaves the chain head untouched (fail closed: every append in it rejects). A small batch
+ * on an idle writer and a fast disk is written on the event loop instead of the thread pool
+ * (inline-writes.ts); either way it fails, and is cut back, the same.
  */
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { SigilError, toSigilError } from "../errors.js";
 import { unavailable } from "./audit-errors.js";
-import { dropUndefined, sealRecord } from "./chain.js";
+import { prepareRecord, sealRecord, type UnsealedRecord } from "./chain.js";
 import { fsyncDir } from "./files.js";
+import { adaptiveInlineWrites, type InlineWritePolicy } from "./inline-writes.js";
 import { CHAIN_KEYS, ZERO_HASH, type AuditInput, type AuditRecord } from "./record.js";
 import { recoverAuditLog, type ChainHead } from "./recovery.js";
 import * as segments from "./segment.js";
@@ -27,6 +31,8 @@ export interface AuditWriterOptions {
   maxFileBytes?: number;
   /** Told how long each batch took to make durable (the synchronous write, ms), its size and records. */
   onDurableWrite?: (ms: number, count: number, records: readonly AuditRecord[]) => void;
+  /** When a batch is written on the event loop (default: adaptiveInlineWrites(); injected in tests). */
+  inlineWrites?: InlineWritePolicy;
 }
 
 /** Counters for tests and metrics. */
@@ -64,8 +70,7 @@ export interface AuditWriter {
 }
 
 interface Pending {
-  fields: Record<string, unknown>;
-  ts: string;
+  unsealed: UnsealedRecord;
   resolve: (record: AuditRecord) => void;
   reject: (err: SigilError) => void;
 }
@@ -97,6 +102,7 @@ class GroupCommitWriter implements AuditWriter {
   readonly #now: () => Date;
   readonly #maxFileBytes: number;
   readonly #onDurableWrite: NonNullable<AuditWriterOptions["onDurableWrite"]>;
+  readonly #inline: InlineWritePolicy;
   #segment: segments.Segment | null;
   #head: ChainHead | null;
   #queue: Pending[] = [];
@@ -111,6 +117,7 @@ class GroupCommitWriter implements AuditWriter {
     this.#now = opts.now ?? (() => new Date());
     this.#maxFileBytes = Math.max(1, opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
     this.#onDurableWrite = opts.onDurableWrite ?? (() => {});
+    this.#inline = opts.inlineWrites ?? adaptiveInlineWrites();
     this.#segment = segment;
     this.#head = head;
   }
@@ -126,16 +133,15 @@ class GroupCommitWriter implements AuditWriter {
   append(input: AuditInput, opts: AppendOptions = {}): Promise<AuditRecord> {
     if (this.#closed) return Promise.reject(unavailable("audit writer is closed"));
     if (this.#broken) return Promise.reject(unavailable());
-    let fields: Record<string, unknown>;
-    let ts: string;
+    let unsealed: UnsealedRecord;
     try {
-      fields = checkInput(input);
-      ts = this.#now().toISOString();
+      checkInput(input);
+      unsealed = snapshotInput(input, this.#now().toISOString());
     } catch (err) {
       return Promise.reject(toSigilError(err, "ERR_INTERNAL", "audit clock is invalid"));
     }
     return new Promise((resolve, reject) => {
-      this.#queue.push({ fields, ts, resolve, reject });
+      this.#queue.push({ unsealed, resolve, reject });
       if (!opts.lazy) this.#draining ??= this.#drain();
       else if (!this.#draining && !this.#lazyTimer) {
         this.#lazyTimer = setTimeout(() => {
@@ -171,17 +177,18 @@ class GroupCommitWriter implements AuditWriter {
     let attempted = false;
     try {
       segments.assertDirWritable(this.#dir);
-      segment = await this.#segmentWithRoom();
+      segment = this.#segmentWithRoom() ?? (await this.#rotate());
       segments.assertSegmentWritable(segment);
-      const { accepted, records, data } = this.#seal(batch);
-      batch = accepted;
-      if (accepted.length === 0) return;
+      const { records, data } = this.#seal(batch);
       attempted = true;
       const started = performance.now();
-      await segments.writeDurably(segment, data);
-      const ms = performance.now() - started;
+      if (this.#inline.shouldInline(records.length, started)) {
+        segments.writeDurablySync(segment, data);
+      } else await segments.writeDurably(segment, data);
+      const ended = performance.now();
       try {
-        this.#onDurableWrite(ms, records.length, records);
+        this.#inline.observe(ended - started, ended);
+        this.#onDurableWrite(ended - started, records.length, records);
       } catch {
         // Observation only: a durable batch must never be failed (and cut back) by an observer.
       }
@@ -190,9 +197,10 @@ class GroupCommitWriter implements AuditWriter {
       this.#head = { seq: last.seq, hash: last.hash };
       this.#stats.batches++;
       this.#stats.records += records.length;
-      accepted.forEach((p, i) => p.resolve(records[i]!));
+      batch.forEach((p, i) => p.resolve(records[i]!));
     } catch {
       this.#stats.failedBatches++;
+      this.#inline.reset();
       // Cut the partial write back before anyone hears of the failure, so a rejected append
       // never leaves its bytes behind for a reader (or the next batch) to see.
       if (attempted && segment) {
@@ -204,40 +212,37 @@ class GroupCommitWriter implements AuditWriter {
     }
   }
 
-  /** The current file, or a new one when there is none or it is full. */
-  async #segmentWithRoom(): Promise<segments.Segment> {
+  /** The current file, or null when there is none or it is full. */
+  #segmentWithRoom(): segments.Segment | null {
     const current = this.#segment;
-    if (current && current.size < this.#maxFileBytes) return current;
+    return current && current.size < this.#maxFileBytes ? current : null;
+  }
+
+  /** Closes the full file (if any) and starts the next. */
+  async #rotate(): Promise<segments.Segment> {
+    const current = this.#segment;
     const next = await segments.createSegment(this.#dir, this.#head ? this.#head.seq + 1 : 0);
     this.#segment = next;
     await current?.fh.close().catch(() => {}); // its content is already durable
     return next;
   }
 
-  /** Assigns seq/prev/hash from the current head; an input that is not plain JSON is refused alone. */
-  #seal(batch: Pending[]): { accepted: Pending[]; records: AuditRecord[]; data: Buffer } {
+  /** Assigns seq/prev/hash from the current head; returns the records and the batch's bytes. */
+  #seal(batch: Pending[]): { records: AuditRecord[]; data: Buffer } {
     let seq = this.#head ? this.#head.seq + 1 : 0;
     let prev = this.#head ? this.#head.hash : ZERO_HASH;
-    const accepted: Pending[] = [];
     const records: AuditRecord[] = [];
-    const lines: string[] = [];
+    let text = "";
     for (const p of batch) {
-      try {
-        const sealed = sealRecord({ ...p.fields, v: 1, seq, ts: p.ts, prev });
-        accepted.push(p);
-        records.push(sealed.record);
-        lines.push(sealed.line);
-        seq++;
-        prev = sealed.record.hash;
-      } catch {
-        p.reject(new SigilError("ERR_INTERNAL", "audit record is not plain JSON"));
-      }
+      text += sealRecord(p.unsealed, seq++, prev) + "\n";
+      records.push(p.unsealed.record);
+      prev = p.unsealed.record.hash;
     }
-    return { accepted, records, data: Buffer.from(lines.join(""), "utf8") };
+    return { records, data: Buffer.from(text, "utf8") };
   }
 }
 
-function checkInput(input: AuditInput): Record<string, unknown> {
+function checkInput(input: AuditInput): void {
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
     throw new SigilError("ERR_INTERNAL", "audit record must be an object");
   }
@@ -249,7 +254,15 @@ function checkInput(input: AuditInput): Record<string, unknown> {
       throw new SigilError("ERR_INTERNAL", `audit record may not set "${key}"`);
     }
   }
-  return dropUndefined(input) as Record<string, unknown>;
+}
+
+/** The input as it is now, serialized; one that is not plain JSON is refused alone. */
+function snapshotInput(input: AuditInput, ts: string): UnsealedRecord {
+  try {
+    return prepareRecord(input as Record<string, unknown>, ts);
+  } catch {
+    throw new SigilError("ERR_INTERNAL", "audit record is not plain JSON");
+  }
 }
 
 function rejectAll(batch: Pending[]): void {

@@ -4,15 +4,12 @@
  * writable again. These run as root too, where only the writer's own mode check stops writes.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
 import { chmod, readdir, readFile, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { test } from "node:test";
 import { verifyAuditDir } from "../../src/audit/verify.js";
 import { openAuditWriter } from "../../src/audit/writer.js";
-import { skipUnless } from "../helpers/skip.js";
+import { fileLimitSkip, runWithFileLimit } from "../helpers/file-limit.js";
 import { makeTmpDir } from "../helpers/tmp-dir.js";
 
 const FIRST = "audit-000000000000.jsonl";
@@ -125,27 +122,11 @@ console.log(JSON.stringify({ before, big, after, next }));
 `;
 
 test("a write that fails part-way is rejected, cut back off, and the chain carries on", async (t) => {
-  const skip = skipUnless(
-    existsSync("/usr/bin/prlimit"),
-    "needs util-linux prlimit to limit file size",
-  );
+  const skip = fileLimitSkip();
   if (skip) return t.skip(skip);
   const dir = await makeTmpDir(t);
   const writerModule = new URL("../../src/audit/writer.js", import.meta.url).href;
-  const { stdout } = await promisify(execFile)(
-    "/usr/bin/prlimit",
-    [
-      "--fsize=4096",
-      process.execPath,
-      "--input-type=module",
-      "-e",
-      FILE_LIMIT_CHILD,
-      writerModule,
-      dir,
-    ],
-    { timeout: 20_000 },
-  );
-  const result = JSON.parse(stdout) as {
+  const result = (await runWithFileLimit(FILE_LIMIT_CHILD, [writerModule, dir])) as {
     before: number;
     big: string;
     after: number;

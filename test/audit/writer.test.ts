@@ -177,3 +177,32 @@ test("an empty directory opens with no head, and appends after close are refused
   await w.close();
   await assert.rejects(w.append({ type: "start" }), { code: "ERR_AUDIT_UNAVAILABLE" });
 });
+
+test("a record is taken as it was when appended, not as its object is later", async (t) => {
+  const dir = await makeTmpDir(t);
+  const w = await openAuditWriter({ dir });
+  const input = { type: "deny", requestId: "r1", agent: { id: "a1", name: "one" }, tags: ["x"] };
+  const pending = w.append(input, { lazy: true });
+  input.requestId = "changed";
+  input.agent.name = "changed";
+  input.tags.push("changed");
+  const record = await pending;
+  await w.close();
+  assert.equal(record.requestId, "r1");
+  assert.deepEqual(record.agent, { id: "a1", name: "one" });
+  assert.deepEqual(record.tags, ["x"]);
+  const [line] = await readLines(dir);
+  assert.deepEqual(JSON.parse(line!), record);
+});
+
+test("a member named __proto__ is stored as a member", async (t) => {
+  const dir = await makeTmpDir(t);
+  const w = await openAuditWriter({ dir });
+  const record = await w.append(JSON.parse('{"type":"deny","__proto__":{"x":1}}') as never);
+  await w.close();
+  assert.equal(Object.getPrototypeOf(record), Object.prototype);
+  assert.deepEqual(Object.getOwnPropertyDescriptor(record, "__proto__")?.value, { x: 1 });
+  const [line] = await readLines(dir);
+  assert.ok(line!.startsWith('{"__proto__":{"x":1},"hash":'), line);
+  assert.equal((await verifyAuditDir(dir)).ok, true);
+});

@@ -3,15 +3,17 @@
  * flipping any one byte anywhere makes `verify` fail at exactly the line holding that byte.
  */
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
-import { sealRecord } from "../../src/audit/chain.js";
+import { prepareRecord, sealRecord } from "../../src/audit/chain.js";
 import { auditFileName } from "../../src/audit/files.js";
 import { CHAIN_KEYS, ZERO_HASH } from "../../src/audit/record.js";
 import { verifyAuditDir } from "../../src/audit/verify.js";
+import { canonicalize } from "../../src/canonical-json.js";
 
 // Bounded for CI: at most 200 runs, and a whole property (shrinking included) stops after 10 s.
 const RUNS = { numRuns: 200, plugins: [fc.interruptAfterTimeLimit(10_000)] };
@@ -31,9 +33,10 @@ function sealLog(records: { type: string; fields: Record<string, unknown> }[]): 
   let prev = ZERO_HASH;
   const lines = records.map(({ type, fields }, seq) => {
     const ts = new Date(T0 + seq * 1000).toISOString();
-    const sealed = sealRecord({ ...fields, v: 1, seq, ts, type, prev });
-    prev = sealed.record.hash;
-    return sealed.line;
+    const unsealed = prepareRecord({ ...fields, type }, ts);
+    const line = sealRecord(unsealed, seq, prev);
+    prev = unsealed.record.hash;
+    return line + "\n";
   });
   return Buffer.from(lines.join(""), "utf8");
 }
@@ -44,6 +47,24 @@ function lineOf(bytes: Buffer, pos: number): number {
   for (let i = 0; i < pos; i++) if (bytes[i] === 0x0a) line++;
   return line;
 }
+
+describe("sealed records against src/canonical-json.ts", () => {
+  it("stores each record as canonicalize() serialises it, hashed without its hash", () => {
+    const prop = fc.property(record, fc.nat(), (r, seq) => {
+      const ts = new Date(T0 + seq).toISOString();
+      const prev = createHash("sha256").update(String(seq)).digest("hex");
+      const input = { ...r.fields, type: r.type };
+      const unsealed = prepareRecord(input, ts);
+      const line = sealRecord(unsealed, seq, prev);
+      const unhashed = { ...input, v: 1, seq, ts, prev };
+      const hash = createHash("sha256").update(canonicalize(unhashed), "utf8").digest("hex");
+      assert.equal(unsealed.record.hash, hash);
+      assert.equal(line, canonicalize({ ...unhashed, hash }));
+      assert.equal(canonicalize(unsealed.record), line, "the record holds what the line says");
+    });
+    fc.assert(prop, RUNS);
+  });
+});
 
 describe("the audit chain under random records and single-byte edits", () => {
   let dir: string;
