@@ -4,7 +4,7 @@
  * both use, the two definitions coincide, so one serializer serves both.
  * https://www.rfc-editor.org/rfc/rfc8785
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 export class CanonicalJsonError extends Error {
   override name = "CanonicalJsonError";
@@ -17,10 +17,39 @@ export function canonicalize(value: unknown): string {
 
 /** `pg-commit-v1`: txCommit = SHA-256 hex of the canonical JSON of the intent. */
 export function pgCommit(intent: unknown): string {
-  return createHash("sha256").update(canonicalize(intent), "utf8").digest("hex");
+  return hash("sha256", canonicalize(intent));
 }
 
-function serialize(value: unknown, seen: Set<object>): string {
+/**
+ * `canonicalize` for a value exactly as JSON.parse returned it (only plain objects, dense arrays,
+ * strings, numbers, booleans and null, all data properties): the same text, without the checks
+ * that only values built in code can fail, which cost more than the serialising on the request
+ * path. JSON numbers beyond double range parse to Infinity and are refused as there.
+ */
+export function canonicalizeParsedJson(value: unknown): string {
+  const scalar = serializeScalar(value);
+  if (scalar !== undefined) return scalar;
+  if (Array.isArray(value)) {
+    let out = "[";
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ",";
+      out += canonicalizeParsedJson(value[i]);
+    }
+    return out + "]";
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort();
+  let out = "{";
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    if (i > 0) out += ",";
+    out += JSON.stringify(key) + ":" + canonicalizeParsedJson(record[key]);
+  }
+  return out + "}";
+}
+
+/** The text of null, a string, a boolean or a finite number; undefined for anything else. */
+function serializeScalar(value: unknown): string | undefined {
   switch (typeof value) {
     case "string":
       return JSON.stringify(value);
@@ -30,6 +59,14 @@ function serialize(value: unknown, seen: Set<object>): string {
       if (!Number.isFinite(value))
         throw new CanonicalJsonError("pg-commit-v1 rejects non-finite numbers");
       return JSON.stringify(value);
+  }
+  return value === null ? "null" : undefined;
+}
+
+function serialize(value: unknown, seen: Set<object>): string {
+  const scalar = serializeScalar(value);
+  if (scalar !== undefined) return scalar;
+  switch (typeof value) {
     case "undefined":
       throw new CanonicalJsonError("pg-commit-v1 rejects undefined");
     case "bigint":
@@ -39,7 +76,6 @@ function serialize(value: unknown, seen: Set<object>): string {
     case "symbol":
       throw new CanonicalJsonError("pg-commit-v1 rejects symbols");
   }
-  if (value === null) return "null";
   const obj = value as object;
   if (seen.has(obj)) throw new CanonicalJsonError("pg-commit-v1 rejects cyclic values");
   seen.add(obj);
