@@ -56,7 +56,7 @@ export function checkIntentBinding(
   if (intent.action !== "http") mismatch('intent action is not "http"');
   if (
     typeof intent.method !== "string" ||
-    intent.method.toUpperCase() !== live.method.toUpperCase()
+    (intent.method !== live.method && intent.method.toUpperCase() !== live.method.toUpperCase())
   ) {
     mismatch("intent method differs from the request method");
   }
