@@ -27,13 +27,38 @@ export function pgCommit(intent: unknown): string {
  * path. JSON numbers beyond double range parse to Infinity and are refused as there.
  */
 export function canonicalizeParsedJson(value: unknown): string {
+  // JSON.stringify writes strings and numbers as canonicalize does and members in property order:
+  // when every object's names are already in UTF-16 order (a canonical text, as clients send,
+  // parsed back), its output is the canonical text. Otherwise, or with a non-finite number, sort.
+  return inCanonicalOrder(value) ? JSON.stringify(value) : serializeParsed(value);
+}
+
+/** True when every object's own names are in UTF-16 order and every number is finite. */
+function inCanonicalOrder(value: unknown): boolean {
+  if (typeof value === "number") return Number.isFinite(value);
+  if (typeof value !== "object" || value === null) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!inCanonicalOrder(value[i])) return false;
+    return true;
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    if (i > 0 && !((keys[i - 1] as string) < key)) return false;
+    if (!inCanonicalOrder(record[key])) return false;
+  }
+  return true;
+}
+
+function serializeParsed(value: unknown): string {
   const scalar = serializeScalar(value);
   if (scalar !== undefined) return scalar;
   if (Array.isArray(value)) {
     let out = "[";
     for (let i = 0; i < value.length; i++) {
       if (i > 0) out += ",";
-      out += canonicalizeParsedJson(value[i]);
+      out += serializeParsed(value[i]);
     }
     return out + "]";
   }
@@ -43,7 +68,7 @@ export function canonicalizeParsedJson(value: unknown): string {
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i] as string;
     if (i > 0) out += ",";
-    out += JSON.stringify(key) + ":" + canonicalizeParsedJson(record[key]);
+    out += JSON.stringify(key) + ":" + serializeParsed(record[key]);
   }
   return out + "}";
 }
