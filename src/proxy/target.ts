@@ -10,6 +10,8 @@ import { type Authority, parseAuthority } from "../routing/host.js";
 import { normalizePath } from "../routing/path.js";
 import type { RequestScope } from "./request-scope.js";
 
+const ABSOLUTE_FORM = /^(https?):\/\/([^/?#]+)(.*)$/i;
+
 export interface RequestTarget {
   path: string;
   pathWithQuery: string;
@@ -19,7 +21,7 @@ export function resolveRequestTarget(scope: RequestScope, req: IncomingMessage):
   const url = req.url ?? "";
   let rawPath = url;
   if (!url.startsWith("/")) {
-    const m = /^(https?):\/\/([^/?#]+)(.*)$/i.exec(url);
+    const m = ABSOLUTE_FORM.exec(url);
     if (!m || (m[1] as string).toLowerCase() !== scope.scheme) {
       throw new SigilError(
         "ERR_BAD_REQUEST",
