@@ -12,6 +12,8 @@ import { openKeepAliveTunnel, openTunnel, type KeepAliveTunnel } from "../helper
 import { expectErrorResponse, sleep, startHarness, type Harness } from "../helpers/harness.js";
 import { createTestPki } from "../helpers/pki.js";
 import { startRawUpstream, type RawConnection, type RawUpstream } from "../helpers/raw-upstream.js";
+import { createServer as createNetServer, connect as netConnect } from "node:net";
+import { listenOnLoopback } from "../helpers/loopback-server.js";
 import { MAX_WARM_PER_AGENT } from "../../src/proxy/preconnect.js";
 
 const pki = createTestPki();
@@ -27,12 +29,47 @@ const ROUTED = [
   "rate-b",
   "iso",
   "revoke",
-  "idle",
+  "unauth",
 ].map(host);
 const UNROUTED = host("unrouted");
 const MTLS = host("mtls");
 const MIXED = host("mixed");
 const BAD = host("bad");
+const SLOW = host("slow");
+const SLOW_BAD = host("slow-bad");
+
+/**
+ * A TCP relay that passes the proxy's bytes on at once but holds the upstream's (its ServerHello)
+ * until `release`: a pre-connect is then still handshaking when its request wants it.
+ */
+async function startGatedRelay(targetPort: number) {
+  let open = false;
+  let accepted = 0;
+  const held: (() => void)[] = [];
+  const listener = await listenOnLoopback(
+    createNetServer((client) => {
+      accepted++;
+      const up = netConnect(targetPort, "127.0.0.1");
+      client.on("error", () => up.destroy());
+      up.on("error", () => client.destroy());
+      client.pipe(up);
+      const flow = () => void up.pipe(client);
+      if (open) flow();
+      else held.push(flow);
+    }),
+  );
+  return {
+    port: listener.port,
+    get accepted() {
+      return accepted;
+    },
+    release() {
+      open = true;
+      for (const flow of held.splice(0)) flow();
+    },
+    close: listener.close,
+  };
+}
 
 async function waitFor<T>(find: () => T | undefined, what: string, ms = 3000): Promise<T> {
   for (const until = Date.now() + ms; ; await sleep(10)) {
@@ -47,6 +84,8 @@ describe("upstream connections opened at CONNECT", () => {
   let raw: RawUpstream;
   let bad: RawUpstream;
   let b: { id: string; name: string; token: string };
+  let slow: Awaited<ReturnType<typeof startGatedRelay>>;
+  let slowBad: Awaited<ReturnType<typeof startGatedRelay>>;
   const open: KeepAliveTunnel[] = [];
   afterEach(() => {
     for (const t of open.splice(0)) t.close();
@@ -55,7 +94,7 @@ describe("upstream connections opened at CONNECT", () => {
   before(async () => {
     raw = await startRawUpstream({
       pki,
-      hosts: [...ROUTED, ...FILL, ...CONTROL, UNROUTED, MTLS, MIXED],
+      hosts: [...ROUTED, ...FILL, ...CONTROL, UNROUTED, MTLS, MIXED, SLOW],
     });
     bad = await startRawUpstream({ pki, hosts: [host("someone-else")] });
     const resolve: Record<string, string> = {};
@@ -63,10 +102,17 @@ describe("upstream connections opened at CONNECT", () => {
       resolve[`${name}:443`] = `127.0.0.1:${raw.port}`;
     }
     resolve[`${BAD}:443`] = `127.0.0.1:${bad.port}`;
+    slow = await startGatedRelay(raw.port);
+    slowBad = await startGatedRelay(bad.port);
+    resolve[`${SLOW}:443`] = `127.0.0.1:${slow.port}`;
+    resolve[`${SLOW_BAD}:443`] = `127.0.0.1:${slowBad.port}`;
     h = await startHarness({
       upstreamPki: pki,
       routes: [
-        ...[...ROUTED, ...FILL, ...CONTROL, BAD].map((name) => ({ host: name, path: "/v1/*" })),
+        ...[...ROUTED, ...FILL, ...CONTROL, BAD, SLOW, SLOW_BAD].map((name) => ({
+          host: name,
+          path: "/v1/*",
+        })),
         { host: host("denied"), path: "/backend-fails/*", secret: "UNSET_SECRET" },
         { host: MTLS, path: "/v1/*", inject: "mtls" },
         // Two routes for one host that trust different roots: which pool a request uses
@@ -82,6 +128,8 @@ describe("upstream connections opened at CONNECT", () => {
     await h?.stop();
     await raw?.close();
     await bad?.close();
+    await slow?.close();
+    await slowBad?.close();
   });
 
   const connsTo = (name: string, up = raw) => up.connections.filter((c) => c.servername === name);
@@ -184,13 +232,16 @@ describe("upstream connections opened at CONNECT", () => {
       async () => {
         const r = await h.addAgent("agent-rate");
         await h.updateConfig(
-          (cfg) => (cfg.proxy.rate_limit = { requests_per_second: 1, burst: 1 }),
+          (cfg) => (cfg.proxy.rate_limit = { requests_per_second: 1, burst: 2 }),
         );
         const name = host("rate-a");
         const t = await tunnel(name, r.token);
         await warmTo(name);
-        const headers = attestedHeaders(name, "/v1/x", "agent-rate");
-        assert.equal((await t.request({ path: "/v1/x", headers })).status, 200);
+        // Two requests empty the request bucket; the pre-connect bucket still holds a token.
+        for (const path of ["/v1/x", "/v1/y"]) {
+          const headers = attestedHeaders(name, path, "agent-rate");
+          assert.equal((await t.request({ path, headers })).status, 200);
+        }
         const before = raw.accepted;
         await tunnel(host("rate-b"), r.token); // its request bucket is empty now
         await h.updateConfig((cfg) => delete cfg.proxy.rate_limit);
@@ -252,6 +303,41 @@ describe("upstream connections opened at CONNECT", () => {
     assert.equal(outcome["error"], "ERR_UPSTREAM_FAILED");
     assert.equal(bad.accepted, 2, "the request dialled its own connection");
     assert.ok(bad.connections.every((c: RawConnection) => c.bytes.length === 0));
+  });
+
+  /** Sends a request whose warm connection is still handshaking when the request wants it. */
+  async function requestDuringHandshake(name: string, relay: typeof slow) {
+    const t = await tunnel(name);
+    await waitFor(() => (relay.accepted > 0 ? true : undefined), `the pre-connect to ${name}`);
+    const path = "/v1/during-handshake";
+    const answer = t.request({ path, headers: attestedHeaders(name, path) });
+    await h.waitForAudit((r) => r.type === "release" && r["host"] === name && r["path"] === path);
+    await sleep(100);
+    assert.equal(relay.accepted, 1, "the request waits for the warm connection, no second dial");
+    relay.release();
+    return answer;
+  }
+
+  it("a request that finds its warm connection still handshaking waits for it", async () => {
+    const res = await requestDuringHandshake(SLOW, slow);
+    assert.equal(res.status, 200);
+    assert.equal(slow.accepted, 1);
+    assert.deepEqual(
+      connsTo(SLOW).map((c) => c.requests.map((r) => r.target)),
+      [["/v1/during-handshake"]],
+    );
+  });
+
+  it("a warm connection that fails verification after a request waited for it carries nothing; the request dials its own and fails as before", async () => {
+    const before = bad.connections.length;
+    const res = await requestDuringHandshake(SLOW_BAD, slowBad);
+    expectErrorResponse(res, 502, "ERR_UPSTREAM_FAILED");
+    assert.match(
+      JSON.parse(res.body.toString()).error.message,
+      /upstream TLS verification failed \(ERR_TLS_CERT_ALTNAME_INVALID\)/,
+    );
+    assert.equal(slowBad.accepted, 2, "the request dialled its own connection");
+    assert.ok(bad.connections.slice(before).every((c) => c.bytes.length === 0));
   });
 
   it("a reload that revokes the agent closes its warm connections", async () => {
