@@ -28,6 +28,7 @@ import { SigilError } from "./errors.js";
 import type { OutboundRequest } from "./inject/injector.js";
 import { setFraming, type BodyFraming } from "./proxy/framing.js";
 import { guardExchange } from "./proxy/exchange.js";
+import { WarmAgent } from "./upstream-warm.js";
 
 export interface UpstreamTarget {
   scheme: "https" | "http";
@@ -77,6 +78,12 @@ export interface UpstreamPool {
     req: Pick<OutboundRequest, "method" | "path" | "host" | "headers" | "tls">,
     signal: AbortSignal,
   ): Promise<UpgradeAnswer>;
+  /**
+   * Opens a pooled https connection (TCP + TLS handshake, nothing else) that the partition's next
+   * request to `target` needing a new connection takes (upstream-warm.ts). Undefined when the pool
+   * already has an idle one; else the cancel. `done` runs once, when it stops being warm.
+   */
+  preconnect(target: UpstreamTarget, partition: string, done: () => void): (() => void) | undefined;
   /** Closes the pools of partitions `keep` rejects (agents removed or revoked by a reload). */
   retainPartitions(keep: (partition: string) => boolean): void;
   destroy(): void;
@@ -119,7 +126,7 @@ export function createUpstreamPool(): UpstreamPool {
   function httpsAgentFor(p: Partition, ctx: SecureContext | undefined): HttpsAgent {
     let agent = p.https.get(ctx);
     if (!agent) {
-      agent = new HttpsAgent({ ...AGENT_OPTS, ...(ctx ? { secureContext: ctx } : {}) });
+      agent = new WarmAgent({ ...AGENT_OPTS, ...(ctx ? { secureContext: ctx } : {}) });
       p.https.set(ctx, agent);
     }
     return agent;
@@ -219,6 +226,13 @@ export function createUpstreamPool(): UpstreamPool {
         out.end();
       });
     },
+    preconnect(target, partition, done) {
+      const p = partitionFor(partition);
+      const agent = httpsAgentFor(p, target.secureContext);
+      const options = { host: target.connectHost, port: target.connectPort };
+      if (!(agent instanceof WarmAgent)) return undefined;
+      return agent.preconnect({ ...options, ...tlsOptions(target, {}, p) }, done);
+    },
     retainPartitions(keep) {
       for (const [key, p] of partitions) {
         if (keep(key)) continue;
@@ -241,6 +255,7 @@ export function createUpstreamPool(): UpstreamPool {
  * keeps no free sockets destroys each one it gets back): requests in flight are not cut.
  */
 function retireAgent(agent: HttpAgent): void {
+  if (agent instanceof WarmAgent) agent.closeWarm();
   agent.maxFreeSockets = 0;
   for (const list of Object.values(agent.freeSockets)) for (const s of list ?? []) s.destroy();
 }
