@@ -9,6 +9,7 @@
  * checkout's built modules (its `dist/src`, with its own node_modules reachable) on the same tokens,
  * round by round, and prints the ratio. Build the old commit there first, for instance:
  *   git worktree add /tmp/base <commit> && ln -s "$PWD/node_modules" /tmp/base/ && (cd /tmp/base && npx tsc)
+ * (and `git worktree remove --force /tmp/base` afterwards).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
