@@ -49,6 +49,8 @@ export interface PumpOptions {
   redactor: Redactor;
   /** Longest wait for the next upstream chunk. */
   idleMs: number;
+  /** Bytes `source` will deliver, when known (Node's parser checked it); else -1. */
+  length: number;
 }
 
 /**
@@ -67,9 +69,7 @@ export function pumpBody(
     let settled = false;
     let headSent = false;
     const masker = o.redactor.masker();
-    // Without decoding, masking keeps lengths, so the upstream's Content-Length says which
-    // chunk is the last one.
-    let remaining = decoders.length === 0 ? declaredLength(upstream) : -1;
+    let remaining = o.length;
     const idle = setTimeout(() => finish("ERR_UPSTREAM_IDLE_TIMEOUT"), o.idleMs);
     function finish(error?: OutcomeError) {
       if (settled) return;
@@ -131,12 +131,6 @@ export function pumpBody(
       });
     }
   });
-}
-
-/** The upstream's Content-Length, or -1 when it sent none (Node's parser already checked it). */
-function declaredLength(upstream: IncomingMessage): number {
-  const cl = upstream.headers["content-length"];
-  return cl === undefined ? -1 : Number(cl);
 }
 
 function ignore(): void {}

@@ -167,7 +167,7 @@ export function createRedactor(needles: Buffer[]): Redactor {
 function holdsBytes(v: string, needle: Buffer): boolean {
   const first = needle[0]!;
   const last = v.length - needle.length;
-  outer: for (let i = v.indexOf(String.fromCharCode(first)); i >= 0 && i <= last; ) {
+  outer: for (let i = v.indexOf(String.fromCharCode(first)); i >= 0 && i <= last;) {
     for (let j = 1; j < needle.length; j++) {
       if (v.charCodeAt(i + j) !== needle[j]) {
         i = v.indexOf(String.fromCharCode(first), i + 1);

@@ -9,7 +9,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable, Transform } from "node:stream";
-import { responseDecoders, withoutEncodingHeaders } from "./decode.js";
+import { bodyCodings, responseDecoders, withoutEncodingHeaders } from "./decode.js";
 import type { Redactor } from "./redact.js";
 import type { AuditRecord } from "../audit/record.js";
 import type { CompiledRoute } from "../config/compile.js";
@@ -82,9 +82,10 @@ export async function streamResponse(
   x.deadline.clear();
   const status = upstream.statusCode ?? 502;
   const bodyless = x.req.method === "HEAD" || status === 204 || status === 304;
+  const codings = bodyCodings(upstream.rawHeaders);
   let decoders: Transform[];
   try {
-    decoders = bodyless ? [] : responseDecoders(upstream.headers);
+    decoders = bodyless ? [] : responseDecoders(codings);
   } catch (err) {
     upstream.destroy();
     throw err;
@@ -112,7 +113,10 @@ export async function streamResponse(
     });
     let source: Readable = upstream;
     for (const d of decoders) source = source.pipe(d);
+    // Without decoding, masking keeps lengths: the upstream's Content-Length marks the last chunk.
+    const length = decoders.length === 0 ? Number(codings["content-length"] ?? -1) : -1;
     const pumped = await pumpBody(upstream, source, decoders, x.res, {
+      length,
       status,
       headers,
       redactor: p.redactor,
