@@ -49,7 +49,7 @@ export function checkIntentBinding(
   const intent = decodeIntent(intentHeader);
   if (att.intentHash === undefined) mismatch("attestation carries no intentHash to bind");
   // pg-commit-v1 (see pgCommit); the intent is straight from JSON.parse.
-  const txCommit = hash("sha256", canonicalizeParsedJson(intent));
+  const txCommit = hash("sha256", canonicalIntent(intent));
   const intentHash = hash("sha256", txCommit);
   if (intentHash !== att.intentHash)
     mismatch("intent does not hash to the attestation's intentHash");
@@ -123,6 +123,21 @@ function decodeIntent(header: string): Record<string, unknown> {
       throw new SigilError("ERR_ATTESTATION_INVALID", `X-Sigil-Intent ${err.message}`);
     }
     throw err;
+  }
+}
+
+/**
+ * The intent's canonical text. An intent canonical JSON cannot carry (a number such as 1e999, or
+ * nesting deep enough to exhaust the stack) is the agent's malformed header, not an internal error.
+ */
+function canonicalIntent(intent: Record<string, unknown>): string {
+  try {
+    return canonicalizeParsedJson(intent);
+  } catch {
+    throw new SigilError(
+      "ERR_ATTESTATION_INVALID",
+      "X-Sigil-Intent cannot be canonicalised (a non-finite number or too deeply nested)",
+    );
   }
 }
 

@@ -255,6 +255,21 @@ describe("checkIntentBinding refuses as invalid", () => {
   }
 });
 
+describe("an intent canonical JSON cannot carry", () => {
+  const texts: [string, string][] = [
+    ["a number beyond a double (1e999)", `{"action":"http","n":1e999}`],
+    ["nesting deep enough to exhaust the stack", `{"a":${"[".repeat(6000)}${"]".repeat(6000)}}`],
+  ];
+  for (const [name, text] of texts) {
+    it(`is the agent's invalid header, not an internal error: ${name}`, () => {
+      assert.throws(
+        () => checkIntentBinding(b64(text), attFor(BASE), LIVE, "optional"),
+        (err: unknown) => err instanceof SigilError && err.code === "ERR_ATTESTATION_INVALID",
+      );
+    });
+  }
+});
+
 describe("checkBodyHash", () => {
   const body = Buffer.from('{"prompt":"hi"}');
   const digest = createHash("sha256").update(body).digest();
