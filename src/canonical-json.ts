@@ -4,7 +4,7 @@
  * both use, the two definitions coincide, so one serializer serves both.
  * https://www.rfc-editor.org/rfc/rfc8785
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 export class CanonicalJsonError extends Error {
   override name = "CanonicalJsonError";
@@ -17,10 +17,64 @@ export function canonicalize(value: unknown): string {
 
 /** `pg-commit-v1`: txCommit = SHA-256 hex of the canonical JSON of the intent. */
 export function pgCommit(intent: unknown): string {
-  return createHash("sha256").update(canonicalize(intent), "utf8").digest("hex");
+  return hash("sha256", canonicalize(intent));
 }
 
-function serialize(value: unknown, seen: Set<object>): string {
+/**
+ * `canonicalize` for a value exactly as JSON.parse returned it (only plain objects, dense arrays,
+ * strings, numbers, booleans and null, all data properties): the same text, without the checks
+ * that only values built in code can fail, which cost more than the serialising on the request
+ * path. JSON numbers beyond double range parse to Infinity and are refused as there.
+ */
+export function canonicalizeParsedJson(value: unknown): string {
+  // JSON.stringify writes strings and numbers as canonicalize does and members in property order:
+  // when every object's names are already in UTF-16 order (a canonical text, as clients send,
+  // parsed back), its output is the canonical text. Otherwise, or with a non-finite number, sort.
+  return inCanonicalOrder(value) ? JSON.stringify(value) : serializeParsed(value);
+}
+
+/** True when every object's own names are in UTF-16 order and every number is finite. */
+function inCanonicalOrder(value: unknown): boolean {
+  if (typeof value === "number") return Number.isFinite(value);
+  if (typeof value !== "object" || value === null) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!inCanonicalOrder(value[i])) return false;
+    return true;
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    if (i > 0 && !((keys[i - 1] as string) < key)) return false;
+    if (!inCanonicalOrder(record[key])) return false;
+  }
+  return true;
+}
+
+function serializeParsed(value: unknown): string {
+  const scalar = serializeScalar(value);
+  if (scalar !== undefined) return scalar;
+  if (Array.isArray(value)) {
+    let out = "[";
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ",";
+      out += serializeParsed(value[i]);
+    }
+    return out + "]";
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort();
+  let out = "{";
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    if (i > 0) out += ",";
+    out += JSON.stringify(key) + ":" + serializeParsed(record[key]);
+  }
+  return out + "}";
+}
+
+/** The text of null, a string, a boolean or a finite number; undefined for anything else. */
+function serializeScalar(value: unknown): string | undefined {
   switch (typeof value) {
     case "string":
       return JSON.stringify(value);
@@ -30,6 +84,14 @@ function serialize(value: unknown, seen: Set<object>): string {
       if (!Number.isFinite(value))
         throw new CanonicalJsonError("pg-commit-v1 rejects non-finite numbers");
       return JSON.stringify(value);
+  }
+  return value === null ? "null" : undefined;
+}
+
+function serialize(value: unknown, seen: Set<object>): string {
+  const scalar = serializeScalar(value);
+  if (scalar !== undefined) return scalar;
+  switch (typeof value) {
     case "undefined":
       throw new CanonicalJsonError("pg-commit-v1 rejects undefined");
     case "bigint":
@@ -39,7 +101,6 @@ function serialize(value: unknown, seen: Set<object>): string {
     case "symbol":
       throw new CanonicalJsonError("pg-commit-v1 rejects symbols");
   }
-  if (value === null) return "null";
   const obj = value as object;
   if (seen.has(obj)) throw new CanonicalJsonError("pg-commit-v1 rejects cyclic values");
   seen.add(obj);

@@ -26,8 +26,9 @@ import {
 import type { Duplex, Readable } from "node:stream";
 import { SigilError } from "./errors.js";
 import type { OutboundRequest } from "./inject/injector.js";
-import { applyFraming, type BodyFraming } from "./proxy/framing.js";
+import { setFraming, type BodyFraming } from "./proxy/framing.js";
 import { guardExchange } from "./proxy/exchange.js";
+import { WarmAgent } from "./upstream-warm.js";
 
 export interface UpstreamTarget {
   scheme: "https" | "http";
@@ -43,6 +44,16 @@ export interface UpstreamTarget {
   caPems?: readonly string[];
 }
 
+/**
+ * What stops a request before its response head: the request deadline (proxy/deadline.ts). A
+ * callback rather than an AbortSignal: Node's EventTarget costs more per request than the rest.
+ */
+export interface Cancel {
+  readonly reason: SigilError | undefined;
+  /** Calls `fn` when it fires; returns the unsubscribe. */
+  onFire(fn: (reason: SigilError) => void): () => void;
+}
+
 /** The body to send: a buffered one (sent with its length), or the agent's stream and framing. */
 export type OutboundBody = Buffer | { stream: Readable; framing: BodyFraming };
 
@@ -55,7 +66,7 @@ export interface UpstreamPool {
     target: UpstreamTarget,
     req: Pick<OutboundRequest, "method" | "path" | "host" | "headers" | "tls">,
     body: OutboundBody,
-    signal: AbortSignal,
+    cancel: Cancel,
     partition: string,
   ): Promise<IncomingMessage>;
   /**
@@ -67,6 +78,12 @@ export interface UpstreamPool {
     req: Pick<OutboundRequest, "method" | "path" | "host" | "headers" | "tls">,
     signal: AbortSignal,
   ): Promise<UpgradeAnswer>;
+  /**
+   * Opens a pooled https connection (TCP + TLS handshake, nothing else) that the partition's next
+   * request to `target` needing a new connection takes (upstream-warm.ts). Undefined when the pool
+   * already has an idle one; else the cancel. `done` runs once, when it stops being warm.
+   */
+  preconnect(target: UpstreamTarget, partition: string, done: () => void): (() => void) | undefined;
   /** Closes the pools of partitions `keep` rejects (agents removed or revoked by a reload). */
   retainPartitions(keep: (partition: string) => boolean): void;
   destroy(): void;
@@ -109,7 +126,7 @@ export function createUpstreamPool(): UpstreamPool {
   function httpsAgentFor(p: Partition, ctx: SecureContext | undefined): HttpsAgent {
     let agent = p.https.get(ctx);
     if (!agent) {
-      agent = new HttpsAgent({ ...AGENT_OPTS, ...(ctx ? { secureContext: ctx } : {}) });
+      agent = new WarmAgent({ ...AGENT_OPTS, ...(ctx ? { secureContext: ctx } : {}) });
       p.https.set(ctx, agent);
     }
     return agent;
@@ -119,7 +136,7 @@ export function createUpstreamPool(): UpstreamPool {
   function open(
     target: UpstreamTarget,
     req: Pick<OutboundRequest, "method" | "path" | "host" | "headers" | "tls">,
-    signal: AbortSignal,
+    signal: AbortSignal | undefined,
     partition: Partition | undefined,
   ): ClientRequest {
     const common = {
@@ -130,7 +147,7 @@ export function createUpstreamPool(): UpstreamPool {
       // Headers are set on the request, not passed as options: Node's agent keeps a pooled
       // socket's options (and so would keep the injected credential) for the socket's life.
       setHost: false,
-      signal,
+      ...(signal ? { signal } : {}),
     };
     const out =
       target.scheme === "http"
@@ -170,14 +187,22 @@ export function createUpstreamPool(): UpstreamPool {
   }
 
   return {
-    request(target, req, body, signal, partition) {
+    request(target, req, body, cancel, partition) {
+      if (cancel.reason) return Promise.reject(cancel.reason);
       return new Promise((resolve, reject) => {
-        const headers = { ...req.headers };
-        applyFraming(headers, Buffer.isBuffer(body) ? body : body.framing);
-        const out = open(target, { ...req, headers }, signal, partitionFor(partition));
+        const out = open(target, req, undefined, partitionFor(partition));
+        setFraming(out, Buffer.isBuffer(body) ? body : body.framing);
         guardExchange(out, Buffer.isBuffer(body) ? undefined : body.stream);
-        out.once("response", resolve);
-        out.once("error", (err) => reject(upstreamError(err, signal)));
+        // Deadline or agent gone before the head: the request is torn down (never reused).
+        const off = cancel.onFire((reason) => out.destroy(reason));
+        out.once("response", (res: IncomingMessage) => {
+          off();
+          resolve(res);
+        });
+        out.once("error", (err) => {
+          off();
+          reject(cancel.reason ?? upstreamError(err));
+        });
         if (Buffer.isBuffer(body)) out.end(body);
         else if (body.framing.kind === "none") out.end();
         else body.stream.pipe(out);
@@ -185,16 +210,28 @@ export function createUpstreamPool(): UpstreamPool {
     },
     upgrade(target, req, signal) {
       return new Promise((resolve, reject) => {
-        const headers = { ...req.headers };
-        applyFraming(headers, { kind: "none" });
-        const out = open(target, { ...req, headers }, signal, undefined);
+        const out = open(target, req, signal, undefined);
+        setFraming(out, { kind: "none" });
         out.once("upgrade", (res: IncomingMessage, socket: Duplex, head: Buffer) =>
           resolve({ upgraded: true, res, socket, head }),
         );
         out.once("response", (res: IncomingMessage) => resolve({ upgraded: false, res }));
-        out.once("error", (err) => reject(upstreamError(err, signal)));
+        out.once("error", (err) =>
+          reject(
+            signal.aborted && signal.reason instanceof SigilError
+              ? signal.reason
+              : upstreamError(err),
+          ),
+        );
         out.end();
       });
+    },
+    preconnect(target, partition, done) {
+      const p = partitionFor(partition);
+      const agent = httpsAgentFor(p, target.secureContext);
+      const options = { host: target.connectHost, port: target.connectPort };
+      if (!(agent instanceof WarmAgent)) return undefined;
+      return agent.preconnect({ ...options, ...tlsOptions(target, {}, p) }, done);
     },
     retainPartitions(keep) {
       for (const [key, p] of partitions) {
@@ -218,13 +255,13 @@ export function createUpstreamPool(): UpstreamPool {
  * keeps no free sockets destroys each one it gets back): requests in flight are not cut.
  */
 function retireAgent(agent: HttpAgent): void {
+  if (agent instanceof WarmAgent) agent.closeWarm();
   agent.maxFreeSockets = 0;
   for (const list of Object.values(agent.freeSockets)) for (const s of list ?? []) s.destroy();
 }
 
 /** Maps socket/TLS failures to ERR_UPSTREAM_FAILED with a reason that names the class, not data. */
-function upstreamError(err: unknown, signal: AbortSignal): SigilError {
-  if (signal.aborted && signal.reason instanceof SigilError) return signal.reason;
+function upstreamError(err: unknown): SigilError {
   const code = (err as NodeJS.ErrnoException).code ?? "";
   const reason = TLS_CODES.has(code)
     ? `upstream TLS verification failed (${code})`

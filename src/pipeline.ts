@@ -192,7 +192,8 @@ async function authorize(
       "this route requires an X-Sigil-Attestation header",
     );
   }
-  const att = await verifyWithRefresh(rt, state, token, scope.agent.name);
+  const verified = verifyWithRefresh(rt, state, token, scope.agent.name);
+  const att = verified instanceof Promise ? await verified : verified;
   info.replayId = att.replayId;
   info.exp = att.exp;
   checkProbeIsolation(route.id, att.kid);
@@ -234,13 +235,16 @@ async function authorize(
   };
 }
 
-/** A kid that is anchored but whose key is not loaded yet (JWKS down at start) gets one refresh. */
-async function verifyWithRefresh(
+/**
+ * A kid that is anchored but whose key is not loaded yet (JWKS down at start) gets one refresh.
+ * Synchronous unless that refresh is needed: the common case costs no promise.
+ */
+function verifyWithRefresh(
   rt: Runtime,
   state: RuntimeState,
   token: string,
   agentName: string,
-): Promise<VerifiedAttestation> {
+): VerifiedAttestation | Promise<VerifiedAttestation> {
   const ctx = {
     keys: state.keyRing,
     nowMs: rt.nowMs(),
@@ -258,8 +262,9 @@ async function verifyWithRefresh(
     ) {
       throw err;
     }
-    await Promise.all(unloaded.map((s) => state.keyRing.refresh(s.kid)));
-    return verifyAttestation(token, { ...ctx, nowMs: rt.nowMs() });
+    return Promise.all(unloaded.map((s) => state.keyRing.refresh(s.kid))).then(() =>
+      verifyAttestation(token, { ...ctx, nowMs: rt.nowMs() }),
+    );
   }
 }
 

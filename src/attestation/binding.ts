@@ -3,8 +3,8 @@
  * signed off in `X-Sigil-Intent`; its pg-commit-v1 hash must reproduce the token's `intentHash`, and
  * the intent must describe this very request (method, URL, pinned headers and, if pinned, the body).
  */
-import { createHash, timingSafeEqual } from "node:crypto";
-import { pgCommit } from "../canonical-json.js";
+import { hash, timingSafeEqual } from "node:crypto";
+import { canonicalizeParsedJson } from "../canonical-json.js";
 import { SigilError } from "../errors.js";
 import { decodeBase64url } from "./base64url.js";
 import { checkPinnedHeaders } from "./pinned-headers.js";
@@ -48,14 +48,15 @@ export function checkIntentBinding(
   }
   const intent = decodeIntent(intentHeader);
   if (att.intentHash === undefined) mismatch("attestation carries no intentHash to bind");
-  const txCommit = pgCommit(intent);
-  const intentHash = createHash("sha256").update(txCommit, "ascii").digest("hex");
+  // pg-commit-v1 (see pgCommit); the intent is straight from JSON.parse.
+  const txCommit = hash("sha256", canonicalizeParsedJson(intent));
+  const intentHash = hash("sha256", txCommit);
   if (intentHash !== att.intentHash)
     mismatch("intent does not hash to the attestation's intentHash");
   if (intent.action !== "http") mismatch('intent action is not "http"');
   if (
     typeof intent.method !== "string" ||
-    intent.method.toUpperCase() !== live.method.toUpperCase()
+    (intent.method !== live.method && intent.method.toUpperCase() !== live.method.toUpperCase())
   ) {
     mismatch("intent method differs from the request method");
   }
@@ -128,6 +129,7 @@ function decodeIntent(header: string): Record<string, unknown> {
 /** Scheme, host (lower-cased by WHATWG URL), non-default port, path and query must all be equal. */
 function compareUrls(intentUrl: string, liveUrl: string): void {
   const intent = parseUrl(intentUrl, "intent url");
+  if (intentUrl === liveUrl) return; // the same text parses to the same URL
   const live = parseUrl(liveUrl, "request url");
   if (intent.protocol !== live.protocol) mismatch("intent url scheme differs from the request");
   if (intent.hostname !== live.hostname) mismatch("intent url host differs from the request");

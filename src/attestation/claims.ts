@@ -82,15 +82,16 @@ export function checkClaims(
   if (policyHash !== undefined && typeof policyHash !== "string") {
     fail("ERR_ATTESTATION_INVALID", "policyHash must be a string");
   }
-  return {
+  const checked: CheckedClaims = {
     iss: iss as string,
     agentId: agentId as string,
     iat: iat as number,
     exp: exp as number,
-    ...(jti !== undefined ? { jti: jti as string } : {}),
-    ...(intentHash !== undefined ? { intentHash: intentHash as string } : {}),
-    ...(policyHash !== undefined ? { policyHash: policyHash as string } : {}),
   };
+  if (jti !== undefined) checked.jti = jti as string;
+  if (intentHash !== undefined) checked.intentHash = intentHash as string;
+  if (policyHash !== undefined) checked.policyHash = policyHash as string;
+  return checked;
 }
 
 function fail(code: ErrorCode, reason: string): never {

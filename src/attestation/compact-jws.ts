@@ -28,17 +28,36 @@ export function parseCompactJws(token: string): ParsedJws {
   if (dot2 < 0 || token.indexOf(".", dot2 + 1) >= 0) {
     throw invalid("attestation is not a compact JWS with exactly 3 segments");
   }
-  const headerBytes = decodeBase64url(token.slice(0, dot1));
+  const header = token.slice(0, dot1);
+  const knownKid = checkedHeaders.get(header);
+  const headerBytes = knownKid === undefined ? decodeBase64url(header) : undefined;
   const payload = decodeBase64url(token.slice(dot1 + 1, dot2));
   const signature = decodeBase64url(token.slice(dot2 + 1));
-  if (headerBytes === undefined)
+  if (knownKid === undefined && headerBytes === undefined)
     throw invalid("header segment is not canonical unpadded base64url");
   if (payload === undefined) throw invalid("payload segment is not canonical unpadded base64url");
   if (signature === undefined) {
     throw invalid("signature segment is not canonical unpadded base64url");
   }
-  const kid = checkHeader(parseSegment(headerBytes, "header"));
+  const kid = knownKid ?? rememberHeader(headerBytes!);
   return { kid, signingInput: token.slice(0, dot2), payload, signature };
+}
+
+/**
+ * Header segments that passed `checkHeader`, with their kid. A signer puts the same header on
+ * every token, and the checks are a pure function of the segment's text, so a hit skips decoding
+ * and parsing it again. Bounded: a flood of distinct valid headers only empties it.
+ */
+const checkedHeaders = new Map<string, string>();
+const MAX_CHECKED_HEADERS = 64;
+
+/** Checks a decoded header (throwing as usual) and remembers its segment when it passes. */
+function rememberHeader(headerBytes: Buffer): string {
+  const kid = checkHeader(parseSegment(headerBytes, "header"));
+  if (checkedHeaders.size >= MAX_CHECKED_HEADERS) checkedHeaders.clear();
+  // Keyed by a fresh string (the canonical segment) rather than a slice that holds the whole token.
+  checkedHeaders.set(headerBytes.toString("base64url"), kid);
+  return kid;
 }
 
 /** Parses a decoded segment as a strict JSON object; `name` is "header" or "payload". */

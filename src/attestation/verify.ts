@@ -3,7 +3,7 @@
  * then claims. Synchronous and allocation-light because it runs on every routed request; keys are
  * loaded ahead of time by the key ring, never fetched here.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { SigilError } from "../errors.js";
 import { checkClaims, type ClaimContext } from "./claims.js";
 import { parseCompactJws, parseSegment } from "./compact-jws.js";
@@ -58,18 +58,18 @@ export function verifyAttestation(token: string, ctx: VerifyContext): VerifiedAt
   const claims = parseSegment(jws.payload, "payload");
   const checked = checkClaims(claims, jws.kid, anchored.anchor, ctx);
   const replayId =
-    checked.jti !== undefined
-      ? "jti:" + checked.jti
-      : "sha256:" + createHash("sha256").update(token, "ascii").digest("hex");
-  return {
+    checked.jti !== undefined ? "jti:" + checked.jti : "sha256:" + hash("sha256", token); // the token passed as base64url, so UTF-8 is ASCII
+  // Built member by member (no spreads), in the order the fields are declared.
+  const verified = {
     replayId,
     iss: checked.iss,
     kid: jws.kid,
     agentId: checked.agentId,
-    ...(checked.intentHash !== undefined ? { intentHash: checked.intentHash } : {}),
-    ...(checked.policyHash !== undefined ? { policyHash: checked.policyHash } : {}),
-    iat: checked.iat,
-    exp: checked.exp,
-    claims,
-  };
+  } as VerifiedAttestation;
+  if (checked.intentHash !== undefined) verified.intentHash = checked.intentHash;
+  if (checked.policyHash !== undefined) verified.policyHash = checked.policyHash;
+  verified.iat = checked.iat;
+  verified.exp = checked.exp;
+  verified.claims = claims;
+  return verified;
 }

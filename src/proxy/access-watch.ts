@@ -33,6 +33,11 @@ export interface AccessWatch {
    * tears it down (both sockets) when access ends.
    */
   hold(state: RuntimeState, agent: Agent, route: CompiledRoute, cut: () => void): AccessHold;
+  /**
+   * For access that ends within the current turn (a response already whole in memory), instead
+   * of a hold: why the current config no longer grants what `state` released, if it does not.
+   */
+  check(state: RuntimeState, agent: Agent, route: CompiledRoute): AccessEnd | undefined;
   /** After a reload: ends every hold the new config no longer grants. */
   recheck(state: RuntimeState): void;
   /** Ends every hold still open (shutdown, after the drain). */
@@ -84,6 +89,10 @@ export function createAccessWatch(current: () => RuntimeState): AccessWatch {
           return own !== undefined ? { error: own } : {};
         },
       };
+    },
+    check(state, agent, route) {
+      const now = current();
+      return now !== state ? revoked(now, agent, route) : undefined;
     },
     recheck(state) {
       for (const e of [...open]) {

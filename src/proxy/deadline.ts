@@ -3,39 +3,106 @@
  * arriving. Every await on the request path races this deadline; after the head, streams are
  * bounded by an idle timeout instead. An agent that hangs up before the head ends it too, so a
  * request nobody waits for stops at the step it is in (and a late credential is released at once).
+ *
+ * Hot path: one timer and one `close` listener per request. Node's AbortController/EventTarget
+ * cost more than the rest of this file together, so an AbortSignal is made only when a caller
+ * asks for one (a backend's HTTP client, a WebSocket handshake); plain requests never do.
  */
 import type { EventEmitter } from "node:events";
 import { SigilError } from "../errors.js";
 
 export interface Deadline {
+  /** Why it fired (deadline passed, agent gone), or undefined while the request may go on. */
+  readonly reason: SigilError | undefined;
+  /** An AbortSignal that aborts with `reason` when the deadline fires (made on first use). */
   readonly signal: AbortSignal;
   /** Resolves with `p`, or rejects with the deadline's reason when it fires first. */
   race<T>(p: Promise<T>): Promise<T>;
+  /** Calls `fn(reason)` when the deadline fires (at once if it has); returns the unsubscribe. */
+  onFire(fn: (reason: SigilError) => void): () => void;
   clear(): void;
 }
 
 /** `agent`: the agent's response or socket; its `close` before `clear()` ends the request. */
 export function createDeadline(ms: number, agent?: EventEmitter): Deadline {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(exceeded()), ms);
-  timer.unref();
-  const gone = () => controller.abort(agentGone());
-  agent?.once("close", gone);
-  const expired = new Promise<never>((_, reject) => {
-    controller.signal.addEventListener("abort", () => reject(controller.signal.reason), {
-      once: true,
-    });
-  });
-  expired.catch(() => {});
-  return {
-    signal: controller.signal,
-    race: (p) => Promise.race([p, expired]),
-    clear: () => {
-      clearTimeout(timer);
-      agent?.off("close", gone);
-    },
-  };
+  return new RequestDeadline(ms, agent);
 }
+
+class RequestDeadline implements Deadline {
+  reason: SigilError | undefined;
+  #listeners: ((reason: SigilError) => void)[] = [];
+  #controller: AbortController | undefined;
+  #timer: NodeJS.Timeout;
+  #agent: EventEmitter | undefined;
+  #gone = () => this.#fire(agentGone());
+
+  constructor(ms: number, agent: EventEmitter | undefined) {
+    this.#timer = setTimeout(() => this.#fire(exceeded()), ms);
+    this.#timer.unref();
+    this.#agent = agent;
+    agent?.once("close", this.#gone);
+  }
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      const controller = (this.#controller = new AbortController());
+      if (this.reason) controller.abort(this.reason);
+      else this.onFire((reason) => controller.abort(reason));
+    }
+    return this.#controller.signal;
+  }
+
+  race<T>(p: Promise<T>): Promise<T> {
+    if (this.reason) {
+      p.catch(() => {}); // the caller gave up on it: its rejection is not unhandled
+      return Promise.reject(this.reason);
+    }
+    return new Promise<T>((resolve, reject) => {
+      // Through a microtask, as Promise.race would: when `p` settled in the same turn just
+      // before the deadline fired (a body read failing as the agent hangs up), `p` wins.
+      const off = this.onFire((reason) => queueMicrotask(() => reject(reason)));
+      p.then(
+        (value) => {
+          off();
+          resolve(value);
+        },
+        (err: unknown) => {
+          off();
+          reject(err);
+        },
+      );
+    });
+  }
+
+  onFire(fn: (reason: SigilError) => void): () => void {
+    if (this.reason) {
+      fn(this.reason);
+      return noop;
+    }
+    this.#listeners.push(fn);
+    return () => {
+      const i = this.#listeners.indexOf(fn);
+      if (i >= 0) this.#listeners.splice(i, 1);
+    };
+  }
+
+  clear(): void {
+    clearTimeout(this.#timer);
+    this.#agent?.off("close", this.#gone);
+    this.#agent = undefined;
+    this.#listeners = [];
+  }
+
+  #fire(reason: SigilError): void {
+    if (this.reason) return;
+    this.reason = reason;
+    const listeners = this.#listeners;
+    this.clear();
+    for (const fn of listeners) fn(reason);
+  }
+}
+
+function noop(): void {}
 
 function exceeded(): SigilError {
   return new SigilError(

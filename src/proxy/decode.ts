@@ -5,7 +5,6 @@
  * same holds for transfer codings: Transfer-Encoding is hop-by-hop and never reaches the agent,
  * so a `gzip` transfer coding must be undone here or its bytes would pass the redactor encoded.
  */
-import type { IncomingHttpHeaders } from "node:http";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import type { Transform } from "node:stream";
 import { SigilError } from "../errors.js";
@@ -31,12 +30,44 @@ export function decoderFor(contentEncoding: string | undefined): Transform | und
   return make();
 }
 
+/** The response head fields that say how its body is encoded and sized. */
+export interface BodyCodings {
+  "transfer-encoding"?: string;
+  "content-encoding"?: string;
+  "content-length"?: string;
+}
+
+/**
+ * The coding fields from a raw header list, as Node's `headers` object would give them (repeated
+ * codings joined with ", ", the first Content-Length), without building that whole object.
+ */
+export function bodyCodings(raw: readonly string[]): BodyCodings {
+  const out: BodyCodings = {};
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    // Only names of these lengths can match: most headers are skipped without lower-casing.
+    if (name.length !== 16 && name.length !== 17 && name.length !== 14) continue;
+    const lower = name.toLowerCase();
+    const value = raw[i + 1] as string;
+    if (lower === "transfer-encoding" || lower === "content-encoding") {
+      const prev = out[lower];
+      out[lower] = prev === undefined ? value : `${prev}, ${value}`;
+    } else if (lower === "content-length" && out["content-length"] === undefined) {
+      out["content-length"] = value;
+    }
+  }
+  return out;
+}
+
 /**
  * The decoders for a response body, in the order they apply: transfer codings first (Node's
  * parser has already removed a final `chunked`), then the content coding.
  */
-export function responseDecoders(headers: IncomingHttpHeaders): Transform[] {
+export function responseDecoders(headers: BodyCodings): Transform[] {
   const out: Transform[] = [];
+  if (headers["transfer-encoding"] === undefined && headers["content-encoding"] === undefined) {
+    return out;
+  }
   const codings = (headers["transfer-encoding"] ?? "")
     .split(",")
     .map((t) => t.trim().toLowerCase())

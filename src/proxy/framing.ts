@@ -5,7 +5,7 @@
  * sends a GET/DELETE/OPTIONS/HEAD body with no framing at all and the upstream parses the body
  * bytes as further (unattested) requests on a pooled connection.
  */
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, OutgoingMessage } from "node:http";
 import { SigilError } from "../errors.js";
 
 /** How the agent framed its body. Node's parser already refused CL+TE, duplicates and junk. */
@@ -41,20 +41,18 @@ export function hasBody(framing: BodyFraming): boolean {
 }
 
 /**
- * Sets the framing headers for the body about to be sent: `Content-Length` for a buffered body
- * (its real length) or a streamed one the agent sized, `chunked` for a streamed one it did not.
- * No header at all only for "no body", which RFC 9112 §6.3 reads as a zero-length body.
+ * Sets the framing headers on the outgoing request for the body about to be sent:
+ * `Content-Length` for a buffered body (its real length) or a streamed one the agent sized,
+ * `chunked` for a streamed one it did not. No header at all only for "no body", which RFC 9112
+ * §6.3 reads as a zero-length body. Whatever framing the headers held before is replaced.
  */
-export function applyFraming(
-  headers: Record<string, string | string[]>,
-  body: Buffer | BodyFraming,
-): void {
-  delete headers["content-length"];
-  delete headers["transfer-encoding"];
+export function setFraming(out: OutgoingMessage, body: Buffer | BodyFraming): void {
+  out.removeHeader("content-length");
+  out.removeHeader("transfer-encoding");
   if (Buffer.isBuffer(body)) {
-    if (body.length > 0) headers["content-length"] = String(body.length);
+    if (body.length > 0) out.setHeader("content-length", String(body.length));
     return;
   }
-  if (body.kind === "length") headers["content-length"] = String(body.length);
-  else if (body.kind === "chunked") headers["transfer-encoding"] = "chunked";
+  if (body.kind === "length") out.setHeader("content-length", String(body.length));
+  else if (body.kind === "chunked") out.setHeader("transfer-encoding", "chunked");
 }

@@ -21,6 +21,7 @@ import { handleUpgrade, isWebSocketUpgrade } from "./websocket.js";
 import type { SessionRegistry } from "./websocket-session.js";
 import { createTunnelQuota } from "./tunnel-quota.js";
 import { createNoRouteServer } from "./no-route-server.js";
+import { createPreconnectBudget } from "./preconnect.js";
 
 export interface ProxyServers {
   outer: Server;
@@ -48,6 +49,7 @@ export function createProxyServers(rt: Runtime): ProxyServers {
     scopes,
     open: new Set(),
     quota: createTunnelQuota(),
+    preconnects: createPreconnectBudget(),
     emitConnection: (tls, routed) => (routed ? inner : noRoute).emit("connection", tls),
   };
   inner.on("request", (req: IncomingMessage, res: ServerResponse) => {

@@ -14,25 +14,37 @@ export interface RateRule {
 export interface RateLimiter {
   /** Takes a token from `agentId`'s bucket at `nowMs`; false when the bucket is empty. */
   take(agentId: string, nowMs: number, rule: RateRule): boolean;
+  /** True when `agentId`'s bucket holds a token at `nowMs`; takes none. */
+  has(agentId: string, nowMs: number, rule: RateRule): boolean;
 }
 
 /** Buckets live as long as the process; there is one per agent id the config ever held. */
 export function createRateLimiter(): RateLimiter {
   const buckets = new Map<string, { tokens: number; atMs: number }>();
+  /** The bucket refilled up to `nowMs`; undefined for an agent that never took a token (full). */
+  function refilled(agentId: string, nowMs: number, rule: RateRule) {
+    const bucket = buckets.get(agentId);
+    if (!bucket) return undefined;
+    // An injected clock may stand still or step back: never refill for negative time.
+    const elapsedMs = Math.max(0, nowMs - bucket.atMs);
+    bucket.tokens = Math.min(rule.burst, bucket.tokens + (elapsedMs / 1000) * rule.perSecond);
+    bucket.atMs = Math.max(bucket.atMs, nowMs);
+    return bucket;
+  }
   return {
     take(agentId, nowMs, rule) {
-      const bucket = buckets.get(agentId);
+      const bucket = refilled(agentId, nowMs, rule);
       if (!bucket) {
         buckets.set(agentId, { tokens: rule.burst - 1, atMs: nowMs });
         return true;
       }
-      // An injected clock may stand still or step back: never refill for negative time.
-      const elapsedMs = Math.max(0, nowMs - bucket.atMs);
-      bucket.tokens = Math.min(rule.burst, bucket.tokens + (elapsedMs / 1000) * rule.perSecond);
-      bucket.atMs = Math.max(bucket.atMs, nowMs);
       if (bucket.tokens < 1) return false;
       bucket.tokens -= 1;
       return true;
+    },
+    has(agentId, nowMs, rule) {
+      const bucket = refilled(agentId, nowMs, rule);
+      return !bucket || bucket.tokens >= 1;
     },
   };
 }

@@ -17,6 +17,8 @@ export interface Redactor {
   headers(raw: readonly string[]): string[];
   /** A stream filter masking credential bytes in the body. */
   body(): Transform;
+  /** The same masking for a caller that moves the chunks itself (stream-response.ts). */
+  masker(): BodyMasker;
   /**
    * Masks every whole occurrence in `buf` in place and returns how many trailing bytes could still
    * be the start of one: a streaming caller holds those back until more bytes arrive. With `final`
@@ -28,6 +30,19 @@ export interface Redactor {
   /** Number of occurrences masked so far (for the outcome record). */
   readonly masked: number;
 }
+
+/** Masks a body chunk by chunk, holding back only a tail that could start a credential. */
+export interface BodyMasker {
+  /**
+   * Masks `chunk` (in place: it must be the caller's own) and returns what can be sent now.
+   * `last`: nothing follows, so nothing is held back.
+   */
+  next(chunk: Buffer, last?: boolean): Buffer;
+  /** The held-back tail, once the body has ended. */
+  end(): Buffer;
+}
+
+const EMPTY = Buffer.alloc(0);
 
 /**
  * The byte strings to look for: each field, the encodings injectors put on the wire, and what an
@@ -93,6 +108,24 @@ export function createRedactor(needles: Buffer[]): Redactor {
     return final ? 0 : pendingTail(buf);
   }
 
+  function masker(): BodyMasker {
+    let carry = EMPTY;
+    return {
+      next(chunk, last = false) {
+        if (needles.length === 0) return chunk;
+        const buf = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+        const hold = scan(buf, last);
+        carry = hold ? Buffer.from(buf.subarray(buf.length - hold)) : EMPTY;
+        return hold ? buf.subarray(0, buf.length - hold) : buf;
+      },
+      end() {
+        const tail = carry;
+        carry = EMPTY;
+        return tail;
+      },
+    };
+  }
+
   return {
     scan,
     get masked() {
@@ -101,27 +134,26 @@ export function createRedactor(needles: Buffer[]): Redactor {
     headers(raw) {
       if (needles.length === 0) return [...raw];
       return raw.map((v, i) => {
-        if (i % 2 === 0) return v;
+        // Header values are latin1 strings of the raw bytes: a copy is made only to mask one.
+        if (i % 2 === 0 || !needles.some((n) => holdsBytes(v, n))) return v;
         const buf = Buffer.from(v, "latin1");
         const before = masked;
         maskAll(buf);
         return masked === before ? v : buf.toString("latin1");
       });
     },
+    masker,
     body() {
-      let carry: Buffer = Buffer.alloc(0);
+      const m = masker();
       return new Transform({
         transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback) {
-          if (needles.length === 0) return done(null, chunk);
           // The chunk is ours alone (a fresh read or decoder output): mask it in place.
-          const buf = carry.length ? Buffer.concat([carry, chunk]) : chunk;
-          const hold = scan(buf);
-          carry = Buffer.from(buf.subarray(buf.length - hold));
-          const out = buf.subarray(0, buf.length - hold);
+          const out = m.next(chunk);
           done(null, out.length ? out : undefined);
         },
         flush(done: TransformCallback) {
-          done(null, carry.length ? carry : undefined);
+          const tail = m.end();
+          done(null, tail.length ? tail : undefined);
         },
       });
     },
@@ -129,4 +161,20 @@ export function createRedactor(needles: Buffer[]): Redactor {
       for (const n of needles) n.fill(0);
     },
   };
+}
+
+/** Whether latin1 text `v` contains the bytes of `needle`, without copying either. */
+function holdsBytes(v: string, needle: Buffer): boolean {
+  const first = needle[0]!;
+  const last = v.length - needle.length;
+  outer: for (let i = v.indexOf(String.fromCharCode(first)); i >= 0 && i <= last;) {
+    for (let j = 1; j < needle.length; j++) {
+      if (v.charCodeAt(i + j) !== needle[j]) {
+        i = v.indexOf(String.fromCharCode(first), i + 1);
+        continue outer;
+      }
+    }
+    return true;
+  }
+  return false;
 }

@@ -6,9 +6,11 @@
  */
 import type { IncomingMessage } from "node:http";
 import { SigilError } from "../errors.js";
-import { parseAuthority } from "../routing/host.js";
+import { type Authority, parseAuthority } from "../routing/host.js";
 import { normalizePath } from "../routing/path.js";
 import type { RequestScope } from "./request-scope.js";
+
+const ABSOLUTE_FORM = /^(https?):\/\/([^/?#]+)(.*)$/i;
 
 export interface RequestTarget {
   path: string;
@@ -19,7 +21,7 @@ export function resolveRequestTarget(scope: RequestScope, req: IncomingMessage):
   const url = req.url ?? "";
   let rawPath = url;
   if (!url.startsWith("/")) {
-    const m = /^(https?):\/\/([^/?#]+)(.*)$/i.exec(url);
+    const m = ABSOLUTE_FORM.exec(url);
     if (!m || (m[1] as string).toLowerCase() !== scope.scheme) {
       throw new SigilError(
         "ERR_BAD_REQUEST",
@@ -52,11 +54,33 @@ function singleHost(raw: readonly string[]): string {
 function checkAuthority(scope: RequestScope, authority: string): void {
   let parsed;
   try {
-    parsed = parseAuthority(authority, scope.scheme === "https" ? 443 : 80);
+    parsed = parseAuthorityOnce(authority, scope.scheme);
   } catch {
     throw new SigilError("ERR_HOST_MISMATCH", "Host does not name the tunnel's host");
   }
   if (parsed.host !== scope.host || parsed.port !== scope.port) {
     throw new SigilError("ERR_HOST_MISMATCH", "Host does not match the tunnel's host and port");
   }
+}
+
+/**
+ * Parsed Host values by scheme. parseAuthority is a pure function of its input, and a tunnel's
+ * agent sends the same Host on every request, so each value is parsed (IDNA included) once.
+ * Only values that parsed are kept; the cache is emptied when full, never grown without bound.
+ */
+const parsedAuthorities = {
+  https: new Map<string, Authority>(),
+  http: new Map<string, Authority>(),
+};
+const MAX_PARSED_AUTHORITIES = 256;
+
+function parseAuthorityOnce(authority: string, scheme: RequestScope["scheme"]): Authority {
+  const cache = parsedAuthorities[scheme];
+  let parsed = cache.get(authority);
+  if (parsed === undefined) {
+    parsed = parseAuthority(authority, scheme === "https" ? 443 : 80);
+    if (cache.size >= MAX_PARSED_AUTHORITIES) cache.clear();
+    cache.set(authority, parsed);
+  }
+  return parsed;
 }

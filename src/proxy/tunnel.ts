@@ -13,6 +13,7 @@ import { randomUUID } from "node:crypto";
 import type { Agent } from "../agents.js";
 import { SigilError } from "../errors.js";
 import { parseAuthority } from "../routing/host.js";
+import { preconnect, type PreconnectBudget } from "./preconnect.js";
 import type { RequestScope } from "./request-scope.js";
 import { recordDeny } from "./refuse.js";
 import { writeRawError } from "./respond.js";
@@ -27,6 +28,8 @@ export interface TunnelRegistry {
   open: Set<Socket>;
   /** Open tunnels per agent, capped by `proxy.max_tunnels_per_agent`. */
   quota: TunnelQuota;
+  /** Upstream connections opened at CONNECT time, per agent (preconnect.ts). */
+  preconnects: PreconnectBudget;
   /** Hands a decrypted tunnel to the pipeline's server, or to the no-route server. */
   emitConnection(tls: TLSSocket, routed: boolean): void;
 }
@@ -96,6 +99,8 @@ export async function handleConnect(
     );
   }
   socket.once("close", releaseSlot);
+  // Before the leaf and the agent's handshake, so the upstream handshake overlaps both.
+  if (routed) preconnect(rt, registry.preconnects, agent, host, port, socket);
   socket.setNoDelay(true);
   socket.write("HTTP/1.1 200 Connection established\r\n\r\n");
   if (head.length > 0) socket.unshift(head);

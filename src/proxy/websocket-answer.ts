@@ -8,7 +8,7 @@ import { STATUS_CODES } from "node:http";
 import type { Duplex, Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { SigilError } from "../errors.js";
-import { responseDecoders, withoutEncodingHeaders } from "./decode.js";
+import { bodyCodings, responseDecoders, withoutEncodingHeaders } from "./decode.js";
 import { responseHeaders } from "./headers.js";
 import type { Redactor } from "./redact.js";
 
@@ -38,7 +38,7 @@ export function relayAnswer(
   redactor: Redactor,
   idleMs: number,
 ): Promise<number> {
-  const decoders = responseDecoders(res.headers);
+  const decoders = responseDecoders(bodyCodings(res.rawHeaders));
   // Delimited by close: the length goes (decoding changes it), and so does an identity encoding.
   const headers = withoutEncodingHeaders(responseHeaders(res.rawHeaders));
   agent.write(head(res.statusCode ?? 502, [...redactor.headers(headers), "Connection", "close"]));

@@ -40,6 +40,8 @@ export interface RouteTable<T extends RouteSpec> {
   match(agentId: string, req: RouteRequest): RouteMatch<T>;
   /** True when a route of this agent could match an https request to host:port (CONNECT). */
   coversHost(agentId: string, host: string, port: number): boolean;
+  /** The routes of this agent that could match an https request to host:port, most specific first. */
+  hostRoutes(agentId: string, host: string, port: number): T[];
 }
 
 interface AgentRoutes<T extends RouteSpec> {
@@ -140,5 +142,13 @@ export function compileRoutes<T extends RouteSpec>(routes: readonly T[]): RouteT
     return (agent.exact.get(host) ?? none).some(covers) || agent.wildcard.some(covers);
   }
 
-  return { match, coversHost };
+  function hostRoutes(agentId: string, host: string, port: number): T[] {
+    const agent = byAgent.get(agentId);
+    if (agent === undefined) return [];
+    return [...(agent.exact.get(host) ?? none), ...agent.wildcard]
+      .filter((r) => hostMatches(r.host, host) && portMatches(r.host, port, "https"))
+      .map((r) => r.spec);
+  }
+
+  return { match, coversHost, hostRoutes };
 }

@@ -22,6 +22,10 @@ const DOUBLE_ENCODED = /%25(?:2E|2F|5C|25)/i;
 // Servlet containers read "..;x" as "..": a route for /v1/* must not reach /admin through it.
 const DOT_WITH_PARAMS = /^\.\.?(?:;|%3B)/i;
 const BAD_QUERY_CHAR = /[\x00-\x20\x7f-\uffff#]/;
+/** Characters a segment may hold as they are: printable ASCII except "%", backslash, "#" and "?". */
+const PLAIN = new Uint8Array(128);
+for (let c = 0x21; c < 0x7f; c++) PLAIN[c] = 1;
+for (const c of "%\\#?") PLAIN[c.charCodeAt(0)] = 0;
 
 function badPath(reason: string): never {
   throw new SigilError("ERR_BAD_REQUEST", reason);
@@ -33,6 +37,20 @@ function badPath(reason: string): never {
  * Encoded "/" and "\" are refused: an upstream that decodes them could be steered out of a pattern.
  */
 export function normalizeSegment(raw: string): string {
+  // Most segments are plain printable ASCII: nothing to decode, and none of the checks below can
+  // fail without a "%" except a dot segment with parameters.
+  for (let i = 0; i < raw.length; i++) {
+    const code = raw.charCodeAt(i);
+    if (code > 0x7e || PLAIN[code] === 0) return normalizeEscapedSegment(raw);
+  }
+  if (raw.charCodeAt(0) === 0x2e && DOT_WITH_PARAMS.test(raw)) {
+    badPath("dot segment with parameters in path");
+  }
+  return raw;
+}
+
+/** The general case: escapes to decode, or characters to refuse. */
+function normalizeEscapedSegment(raw: string): string {
   let out = "";
   for (let i = 0; i < raw.length; i++) {
     const code = raw.charCodeAt(i);
@@ -79,8 +97,8 @@ export function normalizePath(rawPathWithQuery: string): NormalizedPath {
   if (BAD_QUERY_CHAR.test(query)) badPath("control, space, non-ASCII or # character in query");
   const input = rawPath.slice(1).split("/");
   const out: string[] = [];
-  input.forEach((raw, index) => {
-    const segment = normalizeSegment(raw);
+  for (let index = 0; index < input.length; index++) {
+    const segment = normalizeSegment(input[index] as string);
     const last = index === input.length - 1;
     if (segment === "..") {
       if (out.length === 0) badPath("path climbs above the root");
@@ -91,7 +109,7 @@ export function normalizePath(rawPathWithQuery: string): NormalizedPath {
     } else {
       out.push(segment);
     }
-  });
+  }
   return { path: `/${out.join("/")}`, query };
 }
 

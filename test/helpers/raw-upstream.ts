@@ -10,7 +10,7 @@
  * - `/te-compress…`: `Transfer-Encoding: compress, chunked` (a coding Vault cannot decode).
  */
 import { createServer as createNetServer, type Server, type Socket } from "node:net";
-import { createServer as createTlsServer } from "node:tls";
+import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import { gzipSync } from "node:zlib";
 import { listenOnLoopback } from "./loopback-server.js";
 import type { TestPki } from "./pki.js";
@@ -23,6 +23,8 @@ import {
 
 export interface RawConnection {
   readonly id: number;
+  /** The TLS server name the client sent (SNI); null for plain TCP or none. */
+  readonly servername: string | null;
   /** Every byte received, in order. */
   bytes: Buffer;
   readonly requests: StrictRequest[];
@@ -35,6 +37,8 @@ export interface RawConnection {
 
 export interface RawUpstream {
   readonly port: number;
+  /** TCP connections accepted so far (for TLS: before any handshake, failed ones included). */
+  readonly accepted: number;
   readonly connections: RawConnection[];
   /** Every parsed request on every connection, in arrival order. */
   requests(): (StrictRequest & { connection: number })[];
@@ -46,8 +50,10 @@ export async function startRawUpstream(opts: { pki?: TestPki; hosts?: string[] }
   const connections: RawConnection[] = [];
   const order: (StrictRequest & { connection: number })[] = [];
   const onSocket = (socket: Socket) => {
+    const servername = (socket as Partial<TLSSocket>).servername;
     const conn: RawConnection = {
       id: connections.length,
+      servername: typeof servername === "string" ? servername : null,
       bytes: Buffer.alloc(0),
       requests: [],
       leftover: 0,
@@ -91,9 +97,14 @@ export async function startRawUpstream(opts: { pki?: TestPki; hosts?: string[] }
   } else {
     server = createNetServer(onSocket);
   }
+  let accepted = 0;
+  server.on("connection", () => accepted++);
   const listener = await listenOnLoopback(server);
   return {
     port: listener.port,
+    get accepted() {
+      return accepted;
+    },
     connections,
     requests: () => [...order],
     close: listener.close,

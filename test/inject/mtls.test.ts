@@ -10,6 +10,7 @@ import { createUpstreamPool } from "../../src/forward.js";
 import { compileInjector } from "../../src/inject/index.js";
 import type { OutboundRequest } from "../../src/inject/injector.js";
 import { createCa, parseCa } from "../../src/mitm/ca.js";
+import { createDeadline } from "../../src/proxy/deadline.js";
 import { signClientLeaf } from "../fakes/hashicorp-vault/client-leaf.js";
 import { createTestPki } from "../helpers/pki.js";
 
@@ -111,13 +112,7 @@ test("the forwarder presents the injected certificate to an upstream that requir
     caPems: [serverPki.caPem],
   };
   const send = async (out: OutboundRequest) => {
-    const res = await pool.request(
-      target,
-      out,
-      Buffer.alloc(0),
-      AbortSignal.timeout(5000),
-      "agt_t",
-    );
+    const res = await pool.request(target, out, Buffer.alloc(0), createDeadline(5000), "agt_t");
     const chunks: Buffer[] = [];
     for await (const chunk of res) chunks.push(chunk as Buffer);
     return { status: res.statusCode, body: Buffer.concat(chunks).toString() };

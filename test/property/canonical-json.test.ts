@@ -6,7 +6,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { canonicalize, CanonicalJsonError } from "../../src/canonical-json.js";
+import {
+  canonicalize,
+  canonicalizeParsedJson,
+  CanonicalJsonError,
+} from "../../src/canonical-json.js";
 
 // Bounded for CI: at most 200 runs, and a whole property (shrinking included) stops after 10 s.
 const RUNS = { numRuns: 200, plugins: [fc.interruptAfterTimeLimit(10_000)] };
@@ -115,6 +119,39 @@ describe("canonical JSON under random values", () => {
         return;
       }
       assert.doesNotThrow(() => JSON.parse(text));
+    });
+    fc.assert(prop, RUNS);
+  });
+});
+
+describe("canonical JSON of a JSON.parse result (the request path's shortcut)", () => {
+  /** The text, or "refused" for CanonicalJsonError; anything else thrown fails the property. */
+  const outcome = (serialize: () => string) => {
+    try {
+      return serialize();
+    } catch (err) {
+      assert.ok(err instanceof CanonicalJsonError, String(err));
+      return "refused";
+    }
+  };
+  // Numbers past double range parse to ±Infinity; __proto__ parses to an own member.
+  const specials = fc.constantFrom("1e999", "-1e999", "-0", "1E2", '{"__proto__":{"a":1}}', "[]");
+  // Canonical texts parse back with their names in order (JSON.stringify's shortcut), others not.
+  const text = fc.oneof(
+    json.map((v) => JSON.stringify(v)),
+    json.map((v) => canonicalize(v)),
+    fc.tuple(json, specials).map(([v, s]) => `{"a":${s},"b":${canonicalize(v)}}`),
+    fc.tuple(json, specials).map(([v, s]) => `{"v":${JSON.stringify(v)},"s":${s}}`),
+  );
+
+  it("is exactly canonicalize's text, or the same refusal", () => {
+    const prop = fc.property(text, (t) => {
+      const parsed: unknown = JSON.parse(t);
+      assert.equal(
+        outcome(() => canonicalizeParsedJson(parsed)),
+        outcome(() => canonicalize(parsed)),
+        t,
+      );
     });
     fc.assert(prop, RUNS);
   });

@@ -6,8 +6,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { outboundHeaders, responseHeaders } from "../../src/proxy/headers.js";
-import { applyFraming, requestFraming } from "../../src/proxy/framing.js";
-import type { IncomingMessage } from "node:http";
+import { requestFraming, setFraming } from "../../src/proxy/framing.js";
+import { IncomingMessage, OutgoingMessage } from "node:http";
+import { Socket } from "node:net";
+import { bodyCodings } from "../../src/proxy/decode.js";
 
 describe("outboundHeaders", () => {
   it("drops framing, hop-by-hop, proxy and Sigil headers, and whatever Connection names", () => {
@@ -73,15 +75,49 @@ describe("framing", () => {
   });
 
   it("writes framing for exactly the body sent", () => {
-    const h = (body: Parameters<typeof applyFraming>[1]) => {
-      const headers: Record<string, string> = { "content-length": "999", "transfer-encoding": "x" };
-      applyFraming(headers, body);
-      return headers;
+    const h = (body: Parameters<typeof setFraming>[1]) => {
+      const out = new OutgoingMessage();
+      out.setHeader("content-length", "999");
+      out.setHeader("transfer-encoding", "x");
+      setFraming(out, body);
+      return { ...out.getHeaders() };
     };
     assert.deepEqual(h(Buffer.from("abc")), { "content-length": "3" });
     assert.deepEqual(h(Buffer.alloc(0)), {});
     assert.deepEqual(h({ kind: "length", length: 7 }), { "content-length": "7" });
     assert.deepEqual(h({ kind: "chunked" }), { "transfer-encoding": "chunked" });
     assert.deepEqual(h({ kind: "none" }), {});
+  });
+});
+
+describe("bodyCodings", () => {
+  it("reads the coding fields as Node's headers object would, from the raw list", () => {
+    const raw = [
+      "Transfer-Encoding",
+      "gzip",
+      "X-Long-Header-Name",
+      "x",
+      "content-ENCODING",
+      "br",
+      "Content-Length",
+      "12",
+      "TRANSFER-ENCODING",
+      "chunked",
+      "content-length",
+      "99",
+    ];
+    assert.deepEqual(
+      { ...bodyCodings(raw) },
+      { "transfer-encoding": "gzip, chunked", "content-encoding": "br", "content-length": "12" },
+    );
+    // Node's own header folding as the oracle (an internal, stable since Node 0.x).
+    const msg = new IncomingMessage(new Socket()) as IncomingMessage & {
+      _addHeaderLines(h: string[], n: number): void;
+    };
+    msg._addHeaderLines(raw, raw.length);
+    for (const name of ["transfer-encoding", "content-encoding", "content-length"] as const) {
+      assert.equal(bodyCodings(raw)[name], msg.headers[name], name);
+    }
+    assert.deepEqual({ ...bodyCodings(["Content-Type", "text/plain"]) }, {});
   });
 });
