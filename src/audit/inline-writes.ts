@@ -1,9 +1,10 @@
 /**
  * When the audit writer may write a batch synchronously, on the event loop, instead of through
- * libuv's thread pool. Skipping the pool saves a round trip of thread hand-offs per batch (about
- * 0.3 ms of latency at one request at a time), but a synchronous write blocks every other tunnel,
- * stream and timer of the process until the disk has flushed. So a batch goes inline only when
- * that block is known to be short and nobody is likely to be waiting behind it:
+ * libuv's thread pool. Skipping the pool saves a round trip of thread hand-offs per batch (0.1 to
+ * 0.2 ms of a release's latency at one request at a time, measured on a busy machine; see
+ * docs/performance.md), but a synchronous write blocks every other tunnel, stream and timer of
+ * the process until the disk has flushed. So a batch goes inline only when that block is known to
+ * be short and nobody is likely to be waiting behind it:
  *
  * - the recent durable-write latency (an EWMA of the measured ms, either path) is below `maxMs`;
  *   there is no inline write until a first batch has been measured, and none after a failure

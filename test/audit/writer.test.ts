@@ -206,3 +206,16 @@ test("a member named __proto__ is stored as a member", async (t) => {
   assert.ok(line!.startsWith('{"__proto__":{"x":1},"hash":'), line);
   assert.equal((await verifyAuditDir(dir)).ok, true);
 });
+
+test("a cyclic input is refused alone as not plain JSON", async (t) => {
+  const dir = await makeTmpDir(t);
+  const w = await openAuditWriter({ dir });
+  const cyclic: Record<string, unknown> = { type: "deny", agent: { id: "a" } };
+  (cyclic.agent as Record<string, unknown>).self = cyclic.agent;
+  await assert.rejects(w.append(cyclic as never), {
+    code: "ERR_INTERNAL",
+    reason: "audit record is not plain JSON",
+  });
+  assert.equal((await w.append({ type: "stop" })).seq, 0);
+  await w.close();
+});
