@@ -97,7 +97,6 @@ export class WarmAgent extends HttpsAgent {
     if (usable(warm.socket, options)) {
       clearTimeout(warm.idle);
       warm.socket.off("error", swallow);
-      warm.socket.setNoDelay((options as { noDelay?: boolean }).noDelay !== false);
       return warm.socket;
     }
     warm.socket.destroy();
@@ -125,7 +124,6 @@ export class WarmAgent extends HttpsAgent {
   #connectOptions(options: RequestOptions): ConnectOptions | undefined {
     const opts: ConnectOptions & {
       encoding?: null;
-      noDelay?: boolean;
       keepAlive?: boolean;
       keepAliveInitialDelay?: number;
     } = {
@@ -136,9 +134,6 @@ export class WarmAgent extends HttpsAgent {
     if (typeof opts.servername !== "string" || opts.servername === "") return undefined;
     opts._agentKey = this.getName(opts);
     opts.encoding = null;
-    // ClientRequest's default: without it the request written on this socket could wait for the
-    // ACK of the handshake's last flight (Nagle against delayed ACK).
-    opts.noDelay = true;
     const self = this as unknown as { keepAlive?: boolean; keepAliveMsecs?: number };
     if (self.keepAlive) {
       opts.keepAlive = true;
