@@ -49,7 +49,7 @@ export function preconnect(
   port: number,
   tunnel: Socket,
 ): void {
-  if (rt.stopping || host.startsWith("[") || isIP(host) !== 0) return;
+  if (rt.stopping || tunnel.destroyed || host.startsWith("[") || isIP(host) !== 0) return;
   const route = pooledRoute(rt.state.config.routes.hostRoutes(agent.id, host, port));
   if (!route) return;
   const rule = rt.state.config.proxy.rateLimit;

@@ -99,8 +99,6 @@ export async function handleConnect(
     );
   }
   socket.once("close", releaseSlot);
-  // Before the leaf and the agent's handshake, so the upstream handshake overlaps both.
-  if (routed) preconnect(rt, registry.preconnects, agent, host, port, socket);
   socket.setNoDelay(true);
   socket.write("HTTP/1.1 200 Connection established\r\n\r\n");
   if (head.length > 0) socket.unshift(head);
@@ -122,6 +120,9 @@ export async function handleConnect(
   // A client that never completes the handshake must not hold a socket forever.
   socket.setTimeout(HANDSHAKE_TIMEOUT_MS, () => socket.destroy());
   registry.scopes.set(tls, { scheme: "https", host, port, agent });
+  // The upstream's TCP + TLS handshake runs while the agent's does (after the leaf: a tunnel
+  // without one dies here); its first request takes the connection after its release.
+  if (routed) preconnect(rt, registry.preconnects, agent, host, port, socket);
   tls.once("secure", () => {
     socket.setTimeout(0);
     readThroughStream(tls);

@@ -1,6 +1,6 @@
 /**
  * The two in-memory limiters on their own, with time passed in: the per-agent token bucket
- * (refill, burst cap, a clock that stands still or steps back) and the buffered-body budget
+ * (refill, burst cap, a clock that stands still or steps back, looking without taking) and the buffered-body budget
  * (reservations under a limit, freed once, nothing reserved after a free).
  */
 import assert from "node:assert/strict";
@@ -28,6 +28,19 @@ test("a clock that stands still or steps back refills nothing", () => {
   assert.equal(limiter.take("a", 1000, rule), false, "stepping back does not refill");
   assert.equal(limiter.take("a", 5000.5, rule), false, "nor does it reset the refill point");
   assert.equal(limiter.take("a", 5001, rule), true);
+});
+
+test("has() says whether a token is there and takes none", () => {
+  const limiter = createRateLimiter();
+  const rule = { perSecond: 2, burst: 2 };
+  assert.equal(limiter.has("a", 0, rule), true, "an agent that never took is full");
+  assert.equal(limiter.has("a", 0, rule), true);
+  assert.deepEqual([limiter.take("a", 0, rule), limiter.take("a", 0, rule)], [true, true]);
+  assert.equal(limiter.has("a", 0, rule), false, "empty after the burst");
+  assert.equal(limiter.has("a", 499, rule), false);
+  assert.equal(limiter.has("a", 500, rule), true, "refilled one token");
+  assert.equal(limiter.take("a", 500, rule), true, "has() left it there");
+  assert.equal(limiter.take("a", 500, rule), false);
 });
 
 test("the body budget reserves under its limit and frees a reservation once", () => {

@@ -100,3 +100,19 @@ describe("RouteTable.coversHost", () => {
     it(name, () => assert.equal(TABLE.coversHost(agent, host, port), want));
   }
 });
+
+describe("RouteTable.hostRoutes", () => {
+  const ids = (agent: string, host: string, port: number) =>
+    TABLE.hostRoutes(agent, host, port).map((r) => r.id);
+  it("lists every route that could match, exact hosts first, each bucket most specific first", () => {
+    assert.deepEqual(ids("a1", "api.example.net", 443), ["net-exact", "net-wild"]);
+    assert.deepEqual(ids("a1", "x.eu.example.net", 443), ["net-wild-eu", "net-wild"]);
+  });
+  it("agrees with coversHost on port, apex and agent", () => {
+    assert.deepEqual(ids("a1", "internal.example.org", 8080), ["internal"]);
+    assert.deepEqual(ids("a1", "internal.example.org", 443), []);
+    assert.deepEqual(ids("a1", "example.net", 443), []);
+    assert.deepEqual(ids("a2", "api.example.com", 443), []);
+    assert.deepEqual(ids("nobody", "api.example.com", 443), []);
+  });
+});
