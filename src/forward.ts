@@ -166,7 +166,7 @@ export function createUpstreamPool(): UpstreamPool {
     target: UpstreamTarget,
     req: Pick<OutboundRequest, "tls">,
     partition: Partition | undefined,
-  ): HttpsRequestOptions {
+  ): HttpsRequestOptions & { verifyHost: string } {
     // A client certificate makes the connection this release's own: never pooled.
     const trust = req.tls
       ? {
@@ -183,6 +183,8 @@ export function createUpstreamPool(): UpstreamPool {
       rejectUnauthorized: true,
       ...(isIP(target.host) ? {} : { servername: target.host }),
       checkServerIdentity: identityCheckFor(target.host),
+      // Part of the pool key (upstream-warm.ts): a socket serves only requests verified alike.
+      verifyHost: target.host,
     };
   }
 

@@ -82,6 +82,16 @@ export class WarmAgent extends HttpsAgent {
     return undefined;
   }
 
+  /**
+   * The pool key, plus the name the connection is verified for. Node's key leaves that name out
+   * when it equals the host dialled, and has none without SNI (an IP literal): a route for an IP
+   * literal that `--resolve` sends to a DNS name would otherwise share that name's sockets, each
+   * verified only for the other. `verifyHost` comes from forward.ts's TLS options.
+   */
+  override getName(options?: RequestOptions & { verifyHost?: string }): string {
+    return `${super.getName(options)}:${options?.verifyHost ?? ""}`;
+  }
+
   /** Closes every socket no request took yet (a retired partition, a destroyed pool). */
   closeWarm(): void {
     for (const set of this.#warm.values()) for (const w of set) w.socket.destroy();
