@@ -105,6 +105,12 @@ const AGENT_OPTS = {
   scheduling: "lifo",
 } as const;
 
+/** What forward.ts passes node:http(s): the trust context and the pool key's verified name too. */
+type UpstreamRequestOptions = HttpsRequestOptions & {
+  secureContext?: SecureContext;
+  verifyHost: string;
+};
+
 /** One partition's pools: plain http, and https per trust context. */
 interface Partition {
   http: HttpAgent;
@@ -139,25 +145,25 @@ export function createUpstreamPool(): UpstreamPool {
     signal: AbortSignal | undefined,
     partition: Partition | undefined,
   ): ClientRequest {
-    const common = {
-      host: target.connectHost,
-      port: target.connectPort,
-      method: req.method,
-      path: req.path,
-      // Headers are set on the request, not passed as options: Node's agent keeps a pooled
-      // socket's options (and so would keep the injected credential) for the socket's life.
-      setHost: false,
-      ...(signal ? { signal } : {}),
-    };
-    const out =
+    // One options object, built field by field: Node copies it again per request. Headers are
+    // set on the request, not passed as options: Node's agent keeps a pooled socket's options
+    // (and so would keep the injected credential) for the socket's life.
+    const options: HttpsRequestOptions =
       target.scheme === "http"
-        ? httpRequest({ ...common, agent: partition ? partition.http : false })
-        : httpsRequest({ ...common, ...tlsOptions(target, req, partition) });
+        ? { agent: partition ? partition.http : false }
+        : tlsOptions(target, req, partition);
+    options.host = target.connectHost;
+    options.port = target.connectPort;
+    options.method = req.method;
+    options.path = req.path;
+    options.setHost = false;
+    if (signal) options.signal = signal;
+    const out = target.scheme === "http" ? httpRequest(options) : httpsRequest(options);
     // Node enforces the Content-Length we set against the bytes actually written (an
     // OutgoingMessage property since Node 18.10; @types/node declares it on ServerResponse only).
     (out as ClientRequest & { strictContentLength: boolean }).strictContentLength = true;
     out.setHeader("host", req.host);
-    for (const [name, value] of Object.entries(req.headers)) out.setHeader(name, value);
+    for (const name in req.headers) out.setHeader(name, req.headers[name]!);
     return out;
   }
 
@@ -166,26 +172,24 @@ export function createUpstreamPool(): UpstreamPool {
     target: UpstreamTarget,
     req: Pick<OutboundRequest, "tls">,
     partition: Partition | undefined,
-  ): HttpsRequestOptions & { verifyHost: string } {
-    // A client certificate makes the connection this release's own: never pooled.
-    const trust = req.tls
-      ? {
-          cert: req.tls.cert,
-          key: req.tls.key,
-          ...(target.caPems ? { ca: [...rootCertificates, ...target.caPems] } : {}),
-        }
-      : !partition && target.secureContext
-        ? { secureContext: target.secureContext }
-        : {};
-    return {
-      ...trust,
+  ): UpstreamRequestOptions {
+    const options: UpstreamRequestOptions = {
+      // A client certificate makes the connection this release's own: never pooled.
       agent: req.tls || !partition ? false : httpsAgentFor(partition, target.secureContext),
       rejectUnauthorized: true,
-      ...(isIP(target.host) ? {} : { servername: target.host }),
       checkServerIdentity: identityCheckFor(target.host),
       // Part of the pool key (upstream-warm.ts): a socket serves only requests verified alike.
       verifyHost: target.host,
     };
+    if (!isIP(target.host)) options.servername = target.host;
+    if (req.tls) {
+      options.cert = req.tls.cert;
+      options.key = req.tls.key;
+      if (target.caPems) options.ca = [...rootCertificates, ...target.caPems];
+    } else if (!partition && target.secureContext) {
+      options.secureContext = target.secureContext;
+    }
+    return options;
   }
 
   return {
@@ -289,9 +293,22 @@ const TLS_CODES = new Set([
  * Built outside the request's scope on purpose: a pooled socket keeps this closure (in its TLS
  * options) for its whole life, and a closure made inside `request` would keep that request's
  * headers, and so its injected credential, reachable with it (found by the heap-snapshot test).
+ * One per host name, kept (up to a bound) rather than made per request.
  */
 function identityCheckFor(
   host: string,
 ): (name: string, cert: PeerCertificate) => Error | undefined {
-  return (_name, cert) => checkServerIdentity(host, cert);
+  let check = identityChecks.get(host);
+  if (!check) {
+    if (identityChecks.size >= MAX_IDENTITY_CHECKS) identityChecks.clear();
+    check = (_name, cert) => checkServerIdentity(host, cert);
+    identityChecks.set(host, check);
+  }
+  return check;
 }
+
+const identityChecks = new Map<
+  string,
+  (name: string, cert: PeerCertificate) => Error | undefined
+>();
+const MAX_IDENTITY_CHECKS = 1024;

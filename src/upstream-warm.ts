@@ -83,13 +83,22 @@ export class WarmAgent extends HttpsAgent {
   }
 
   /**
-   * The pool key, plus the name the connection is verified for. Node's key leaves that name out
+   * The pool key, with the name the connection is verified for. Node's key leaves that name out
    * when it equals the host dialled, and has none without SNI (an IP literal): a route for an IP
    * literal that `--resolve` sends to a DNS name would otherwise share that name's sockets, each
    * verified only for the other. `verifyHost` comes from forward.ts's TLS options.
+   *
+   * Node builds its key by concatenating some twenty option fields, twice per request (taking a
+   * socket, and freeing it). forward.ts's pooled requests carry no TLS material of their own (the
+   * trust context is this agent's, one agent per context), so their key is the fields that vary;
+   * anything carrying its own TLS material gets Node's full key.
    */
-  override getName(options?: RequestOptions & { verifyHost?: string }): string {
-    return `${super.getName(options)}:${options?.verifyHost ?? ""}`;
+  override getName(options?: PoolKeyOptions): string {
+    if (options?.verifyHost === undefined || ownTlsMaterial(options)) {
+      return `${super.getName(options)}:${options?.verifyHost ?? ""}`;
+    }
+    const { host, port, localAddress, family, servername, rejectUnauthorized } = options;
+    return `${host}:${port}:${localAddress ?? ""}:${family ?? ""}:${servername ?? ""}:${String(rejectUnauthorized)}|${options.verifyHost}`;
   }
 
   /** Closes every socket no request took yet (a retired partition, a destroyed pool). */
@@ -151,6 +160,39 @@ export class WarmAgent extends HttpsAgent {
     }
     return opts;
   }
+}
+
+/** Request options as the pool key sees them (agent options merged in by node:_http_agent). */
+type PoolKeyOptions = RequestOptions & { verifyHost?: string };
+
+/** Options that make a connection's TLS differ from the agent's own trust context. */
+const TLS_MATERIAL = [
+  "ca",
+  "cert",
+  "key",
+  "pfx",
+  "passphrase",
+  "crl",
+  "ciphers",
+  "clientCertEngine",
+  "privateKeyEngine",
+  "privateKeyIdentifier",
+  "minVersion",
+  "maxVersion",
+  "secureProtocol",
+  "secureOptions",
+  "sigalgs",
+  "ecdhCurve",
+  "dhparam",
+  "honorCipherOrder",
+  "sessionIdContext",
+  "pskCallback",
+] as const;
+
+function ownTlsMaterial(options: PoolKeyOptions): boolean {
+  const o = options as Record<string, unknown>;
+  for (const name of TLS_MATERIAL) if (o[name] !== undefined) return true;
+  return false;
 }
 
 function swallow(): void {}
