@@ -17,17 +17,22 @@ export function createMemoryReplayStore(nowMs: () => number = Date.now): ReplayS
     for (const [id, until] of held) if (until <= now) held.delete(id);
   }
 
+  function claimNow(id: string, expiresAtMs: number): boolean {
+    const now = nowMs();
+    sweep(now);
+    const until = held.get(id);
+    if (until !== undefined && until > now) return false;
+    held.set(id, expiresAtMs);
+    return true;
+  }
+
   return {
     get size() {
       return held.size;
     },
+    claimNow,
     async claim(id, expiresAtMs) {
-      const now = nowMs();
-      sweep(now);
-      const until = held.get(id);
-      if (until !== undefined && until > now) return false;
-      held.set(id, expiresAtMs);
-      return true;
+      return claimNow(id, expiresAtMs);
     },
     async close() {
       held.clear();

@@ -12,6 +12,11 @@ export interface ReplayStore {
    * the store cannot answer, so callers fail closed.
    */
   claim(id: string, expiresAtMs: number): Promise<boolean>;
+  /**
+   * The same claim answered synchronously, by a store that can (memory.ts): the request path then
+   * spends no promise on it. Stores that must ask a server (Redis) leave it out.
+   */
+  claimNow?(id: string, expiresAtMs: number): boolean;
   /** Releases resources (timers, connections). */
   close(): Promise<void>;
 }

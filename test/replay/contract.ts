@@ -15,6 +15,8 @@ export interface ContractOptions {
    * "real": the store uses wall-clock time; `clock.now` starts at Date.now() and expiry is waited for.
    */
   clock?: "fake" | "real";
+  /** The store answers claims synchronously too (`claimNow`); both must share one set of ids. */
+  sync?: boolean;
 }
 
 export function replayStoreContract(
@@ -39,6 +41,23 @@ export function replayStoreContract(
       await store.close();
     }
   });
+
+  if (opts.sync) {
+    test(`${name}: a synchronous claim shares its ids with claim()`, async () => {
+      const clock = start();
+      const store = await make(clock);
+      assert.ok(store.claimNow, "the store offers claimNow");
+      const [one, two] = [id("sync-1"), id("sync-2")];
+      try {
+        assert.equal(store.claimNow(one, clock.now + 1_000_000), true);
+        assert.equal(await store.claim(one, clock.now + 1_000_000), false, "taken for claim()");
+        assert.equal(await store.claim(two, clock.now + 1_000_000), true);
+        assert.equal(store.claimNow(two, clock.now + 1_000_000), false, "taken for claimNow()");
+      } finally {
+        await store.close();
+      }
+    });
+  }
 
   test(`${name}: of 50 concurrent claims for one id exactly one wins`, async () => {
     const clock = start();
