@@ -105,10 +105,7 @@ export function pumpBody(
         res.end(out);
         return;
       }
-      if (out.length > 0 && !res.write(out)) {
-        source.pause();
-        res.once("drain", () => source.resume());
-      }
+      if (out.length > 0 && !res.write(out)) source.pause(); // resumed by the one drain listener
     });
     source.on("end", () => {
       if (res.writableEnded) return;
@@ -119,6 +116,9 @@ export function pumpBody(
     upstream.on("error", () => finish("ERR_UPSTREAM_FAILED"));
     upstream.on("aborted", () => finish("ERR_UPSTREAM_FAILED"));
     for (const d of decoders) d.on("error", () => finish("ERR_UPSTREAM_FAILED"));
+    res.on("drain", () => {
+      if (!settled) source.resume();
+    });
     res.on("finish", () => finish());
     res.on("close", () => {
       if (!res.writableFinished) finish("ERR_CLIENT_ABORTED");
