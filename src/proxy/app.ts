@@ -262,8 +262,7 @@ async function run(
         outer.close();
         inner.closeIdleConnections();
         for (const s of sessions) s.close("ERR_SHUTTING_DOWN");
-        const until = Date.now() + drainMs;
-        while (runtime.inflight > 0 && Date.now() < until) await sleep(20);
+        await drain(runtime, registry.open, drainMs);
         runtime.access.endAll({ error: "ERR_SHUTTING_DOWN", reason: "the proxy stopped" });
         for (const s of registry.open) s.destroy();
         outer.closeAllConnections();
@@ -284,4 +283,25 @@ async function run(
       return stopping;
     },
   };
+}
+
+/**
+ * How long nothing must be in flight before open tunnels are closed: a keep-alive agent that sent
+ * its next request as the last response left gets `503 ERR_SHUTTING_DOWN` (retry elsewhere), not
+ * a connection reset.
+ */
+const DRAIN_QUIET_MS = 100;
+
+/** Waits, at most `drainMs`, until no request is in flight (and, with tunnels open, stays so). */
+async function drain(runtime: Runtime, tunnels: ReadonlySet<unknown>, drainMs: number) {
+  const until = Date.now() + drainMs;
+  let quietSince: number | undefined;
+  for (let now = Date.now(); now < until; now = Date.now()) {
+    if (runtime.inflight > 0) quietSince = undefined;
+    else {
+      quietSince ??= now;
+      if (tunnels.size === 0 || now - quietSince >= DRAIN_QUIET_MS) return;
+    }
+    await sleep(20);
+  }
 }
