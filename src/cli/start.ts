@@ -23,7 +23,9 @@ Listens on 127.0.0.1:10255 unless told otherwise; a non-loopback address needs -
 Redis password is read from SIGIL_VAULT_REDIS_PASSWORD, never from the URL.
 --dashboard serves a read-only web dashboard and Prometheus /metrics on 127.0.0.1:10254 (or
 HOST:PORT); a non-loopback address needs --allow-remote, as for --listen.
-Config changes are picked up within 1 s. SIGINT/SIGTERM drain in-flight requests, then exit 0.
+Config changes are picked up within 1 s. SIGINT/SIGTERM drain in-flight requests (at most 10 s;
+open tunnels close once nothing has been in flight for 100 ms; a request sent meanwhile gets
+503 ERR_SHUTTING_DOWN), then exit 0.
 Logs go to stderr: JSON lines, or one readable line per event when stderr is a terminal
 (--log-format overrides), with one "request" line per request carrying the requestId of its
 audit record.
