@@ -76,7 +76,7 @@ export interface UpstreamPool {
   upgrade(
     target: UpstreamTarget,
     req: Pick<OutboundRequest, "method" | "path" | "host" | "headers" | "tls">,
-    signal: AbortSignal,
+    cancel: Cancel,
   ): Promise<UpgradeAnswer>;
   /**
    * Opens a pooled https connection (TCP + TLS handshake, nothing else) that the partition's next
@@ -142,7 +142,6 @@ export function createUpstreamPool(): UpstreamPool {
   function open(
     target: UpstreamTarget,
     req: Pick<OutboundRequest, "method" | "path" | "host" | "headers" | "tls">,
-    signal: AbortSignal | undefined,
     partition: Partition | undefined,
   ): ClientRequest {
     // One options object, built field by field: Node copies it again per request. Headers are
@@ -157,7 +156,6 @@ export function createUpstreamPool(): UpstreamPool {
     options.method = req.method;
     options.path = req.path;
     options.setHost = false;
-    if (signal) options.signal = signal;
     const out = target.scheme === "http" ? httpRequest(options) : httpsRequest(options);
     // Node enforces the Content-Length we set against the bytes actually written (an
     // OutgoingMessage property since Node 18.10; @types/node declares it on ServerResponse only).
@@ -196,7 +194,7 @@ export function createUpstreamPool(): UpstreamPool {
     request(target, req, body, cancel, partition) {
       if (cancel.reason) return Promise.reject(cancel.reason);
       return new Promise((resolve, reject) => {
-        const out = open(target, req, undefined, partitionFor(partition));
+        const out = open(target, req, partitionFor(partition));
         setFraming(out, Buffer.isBuffer(body) ? body : body.framing);
         guardExchange(out, Buffer.isBuffer(body) ? undefined : body.stream);
         // Deadline or agent gone before the head: the request is torn down (never reused).
@@ -214,21 +212,24 @@ export function createUpstreamPool(): UpstreamPool {
         else body.stream.pipe(out);
       });
     },
-    upgrade(target, req, signal) {
+    upgrade(target, req, cancel) {
+      if (cancel.reason) return Promise.reject(cancel.reason);
       return new Promise((resolve, reject) => {
-        const out = open(target, req, signal, undefined);
+        const out = open(target, req, undefined);
         setFraming(out, { kind: "none" });
-        out.once("upgrade", (res: IncomingMessage, socket: Duplex, head: Buffer) =>
-          resolve({ upgraded: true, res, socket, head }),
-        );
-        out.once("response", (res: IncomingMessage) => resolve({ upgraded: false, res }));
-        out.once("error", (err) =>
-          reject(
-            signal.aborted && signal.reason instanceof SigilError
-              ? signal.reason
-              : upstreamError(err),
-          ),
-        );
+        const off = cancel.onFire((reason) => out.destroy(reason));
+        out.once("upgrade", (res: IncomingMessage, socket: Duplex, head: Buffer) => {
+          off();
+          resolve({ upgraded: true, res, socket, head });
+        });
+        out.once("response", (res: IncomingMessage) => {
+          off();
+          resolve({ upgraded: false, res });
+        });
+        out.once("error", (err) => {
+          off();
+          reject(cancel.reason ?? upstreamError(err));
+        });
         out.end();
       });
     },

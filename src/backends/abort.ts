@@ -1,5 +1,5 @@
 /**
- * The one abort race for credential fetches (the pipeline's and each backend's): a call settles
+ * The abort race inside backends' credential fetches: a call settles
  * with its result, or fails as soon as the fetch's signal aborts — with the signal's own
  * SigilError (the backend timeout or the request deadline), else ERR_BACKEND_TIMEOUT. The call is
  * not cancelled by the race; a credential it yields after we gave up goes to `onLate`, which

@@ -54,7 +54,7 @@ interface Entry {
 
 export function createAccessWatch(current: () => RuntimeState): AccessWatch {
   const open = new Set<Entry>();
-  return {
+  const watch: AccessWatch = {
     hold(state, agent, route, cut) {
       let ended: AccessEnd | undefined;
       const entry: Entry = {
@@ -79,8 +79,7 @@ export function createAccessWatch(current: () => RuntimeState): AccessWatch {
       };
       open.add(entry);
       // A reload between the release and this hold must not be missed.
-      const now = current();
-      const why = now !== state ? revoked(now, agent, route) : undefined;
+      const why = watch.check(state, agent, route);
       if (why) entry.end(why);
       return {
         close(own) {
@@ -107,6 +106,7 @@ export function createAccessWatch(current: () => RuntimeState): AccessWatch {
       return open.size;
     },
   };
+  return watch;
 }
 
 /** Why `state` no longer grants what was released for `agent` on `route`, if it does not. */

@@ -4,9 +4,10 @@
  * bounded by an idle timeout instead. An agent that hangs up before the head ends it too, so a
  * request nobody waits for stops at the step it is in (and a late credential is released at once).
  *
- * Hot path: one timer and one `close` listener per request. Node's AbortController/EventTarget
- * cost more than the rest of this file together, so an AbortSignal is made only when a caller
- * asks for one (a backend's HTTP client, a WebSocket handshake); plain requests never do.
+ * Hot path: one timer and one `close` listener per request, and callbacks instead of an
+ * AbortController: Node's AbortController/EventTarget cost more than the rest of this file
+ * together. The upstream call is torn down from `onFire` (forward.ts); a backend that needs an
+ * AbortSignal gets one of its own (fetch-credential.ts).
  */
 import type { EventEmitter } from "node:events";
 import { SigilError } from "../errors.js";
@@ -14,8 +15,6 @@ import { SigilError } from "../errors.js";
 export interface Deadline {
   /** Why it fired (deadline passed, agent gone), or undefined while the request may go on. */
   readonly reason: SigilError | undefined;
-  /** An AbortSignal that aborts with `reason` when the deadline fires (made on first use). */
-  readonly signal: AbortSignal;
   /** Resolves with `p`, or rejects with the deadline's reason when it fires first. */
   race<T>(p: Promise<T>): Promise<T>;
   /** Calls `fn(reason)` when the deadline fires (at once if it has); returns the unsubscribe. */
@@ -31,7 +30,6 @@ export function createDeadline(ms: number, agent?: EventEmitter): Deadline {
 class RequestDeadline implements Deadline {
   reason: SigilError | undefined;
   #listeners: ((reason: SigilError) => void)[] = [];
-  #controller: AbortController | undefined;
   #timer: NodeJS.Timeout;
   #agent: EventEmitter | undefined;
   #gone = () => this.#fire(agentGone());
@@ -41,15 +39,6 @@ class RequestDeadline implements Deadline {
     this.#timer.unref();
     this.#agent = agent;
     agent?.once("close", this.#gone);
-  }
-
-  get signal(): AbortSignal {
-    if (!this.#controller) {
-      const controller = (this.#controller = new AbortController());
-      if (this.reason) controller.abort(this.reason);
-      else this.onFire((reason) => controller.abort(reason));
-    }
-    return this.#controller.signal;
   }
 
   race<T>(p: Promise<T>): Promise<T> {

@@ -75,7 +75,7 @@ export async function handleUpgrade(
     const release = held.release!;
     redactor = createRedactor(credentialNeedles(held.cred!, out.derivedSecrets));
     const target = upstreamTarget(state, scope, gate.route);
-    const answer = await deadline.race(rt.upstream.upgrade(target, out, deadline.signal));
+    const answer = await rt.upstream.upgrade(target, out, deadline);
     // The handshake carried the credential; the session itself never needs it again.
     releaseHeld(rt, held, requestId);
     deadline.clear();
